@@ -1,0 +1,149 @@
+"""Channels and their radars, schedules and languages (the database is the truth)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.config import ChannelConfig, ConfigError
+from bot.query import UsageError, parse
+from bot.radar import RadarRule, parse_rule
+from bot.store import channels as repo
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """What the core knows of a channel."""
+
+    key: str
+    platform: str
+    name: str | None
+    rules: tuple[RadarRule, ...]
+    schedule: str | None  # "09:00 Europe/Vienna"
+    timezone: str
+    language: str | None
+    include_replacements: bool
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, now: dt.datetime) -> dt.date:
+        return now.astimezone(self.zone).date()
+
+    def schedule_time(self) -> dt.time | None:
+        if not self.schedule:
+            return None
+        hh, mm = self.schedule.split()[0].split(":")
+        return dt.time(int(hh), int(mm))
+
+
+def platform_of(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def normalize_schedule(text: str) -> tuple[str, str]:
+    """`09:00 Europe/Vienna` through the one `/papers` grammar -> (canonical text, zone)."""
+    command = parse(f"schedule {text}")
+    if command.schedule is None:
+        raise UsageError("a schedule needs a time, e.g. `09:00 Europe/Vienna`")
+    when = command.schedule.time.strftime("%H:%M")
+    return f"{when} {command.schedule.tz}", command.schedule.tz
+
+
+class Channels:
+    """Reads and changes channel settings; seeds channels from the config file."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.db = engine.db
+
+    def seed(self, configs: Sequence[ChannelConfig]) -> None:
+        """Create config-file channels that do not exist yet; existing ones are left as chat set them."""
+        for cfg in configs:
+            with self.db.session() as session:
+                if repo.get_channel(session=session, key=cfg.key) is not None:
+                    continue
+                row = repo.ensure_channel(session=session, key=cfg.key, platform=cfg.platform, name=cfg.name)
+                for text in cfg.radar:
+                    try:
+                        rule = parse_rule(text)
+                    except UsageError as exc:
+                        raise ConfigError(
+                            f"ACADEMICHUB_CONFIG: channel {cfg.key} radar {text!r}: {exc}"
+                        ) from None
+                    self._apply_rule(session, cfg.key, rule, row)
+                if cfg.schedule:
+                    try:
+                        row.schedule, row.timezone = normalize_schedule(cfg.schedule)
+                    except UsageError as exc:
+                        raise ConfigError(f"ACADEMICHUB_CONFIG: channel {cfg.key} schedule: {exc}") from None
+                row.language = cfg.language
+
+    def _apply_rule(self, session: object, key: str, rule: RadarRule, row: object) -> bool:
+        if rule.kind == "include":
+            row.include_replacements = True  # type: ignore[attr-defined]
+        return repo.add_rule(session=session, key=key, kind=rule.kind, value=rule.value)  # type: ignore[arg-type]
+
+    def info(self, key: str) -> ChannelInfo | None:
+        with self.db.session() as session:
+            row = repo.get_channel(session=session, key=key)
+            if row is None:
+                return None
+            rules = repo.radar_rules(session=session, key=key)
+            return ChannelInfo(
+                key=row.key,
+                platform=row.platform,
+                name=row.name,
+                rules=tuple(RadarRule(kind, value) for kind, value in rules),  # type: ignore[arg-type]
+                schedule=row.schedule,
+                timezone=row.timezone or "UTC",
+                language=row.language,
+                include_replacements=row.include_replacements,
+            )
+
+    def all(self) -> list[ChannelInfo]:
+        with self.db.session() as session:
+            keys = [row.key for row in repo.list_channels(session=session)]
+        return [info for key in keys if (info := self.info(key)) is not None]
+
+    def ensure(self, key: str, name: str | None = None) -> None:
+        with self.db.session() as session:
+            repo.ensure_channel(session=session, key=key, platform=platform_of(key), name=name)
+
+    def subscribe(self, key: str, rule: RadarRule) -> bool:
+        with self.db.session() as session:
+            row = repo.ensure_channel(session=session, key=key, platform=platform_of(key))
+            return self._apply_rule(session, key, rule, row)
+
+    def unsubscribe(self, key: str, index: int) -> RadarRule | None:
+        with self.db.session() as session:
+            removed = repo.remove_rule(session=session, key=key, index=index)
+            if removed and removed[0] == "include":
+                row = repo.get_channel(session=session, key=key)
+                if row is not None:
+                    row.include_replacements = False
+        return RadarRule(*removed) if removed else None  # type: ignore[arg-type]
+
+    def set_schedule(self, key: str, when: dt.time | None, tz: str | None) -> None:
+        with self.db.session() as session:
+            row = repo.ensure_channel(session=session, key=key, platform=platform_of(key))
+            if when is None:
+                row.schedule = None
+            else:
+                row.schedule = f"{when:%H:%M} {tz}"
+                row.timezone = tz or "UTC"
+
+    def set_language(self, key: str, language: str) -> None:
+        with self.db.session() as session:
+            row = repo.ensure_channel(session=session, key=key, platform=platform_of(key))
+            row.language = language

@@ -1,0 +1,145 @@
+"""The Engine: AcademicHub's use-cases, wired once by `build_engine(settings)`.
+
+Adapters and the CLI call only this (and the plain data in bot.models); they never see
+a database session. Everything here is synchronous; async adapters bridge with
+`asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+
+from bot.channels import Channels
+from bot.commands import CommandRunner
+from bot.config import ConfigError, FileConfig, Settings, load_file_config, load_settings
+from bot.digests import Digests
+from bot.ingest import USER_AGENT, Ingestor, Progress
+from bot.library import Library
+from bot.models import Caller, Digest, IngestReport, Paper, Reply
+from bot.query import UsageError, parse
+from bot.sources.arxiv_api import ArxivClient
+from bot.store import papers as paper_repo
+from bot.store import state as state_repo
+from bot.store.db import Database
+from bot.store.search import SearchSpec, search_papers
+from bot.summarize import SummaryService, build_summary_service
+
+log = logging.getLogger(__name__)
+
+
+class DbTldrCache:
+    """TL;DR cache in the `summaries` table: a paper is summarised once per model, prompt and language."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, ids: Sequence[str], key: str, language: str) -> dict[str, str]:
+        with self.db.session() as session:
+            return state_repo.get_summaries(session=session, ids=list(ids), key=key, language=language)
+
+    def put(self, items: Mapping[str, str], key: str, language: str) -> None:
+        with self.db.session() as session:
+            state_repo.put_summaries(session=session, items=items, key=key, language=language)
+
+
+class DbTokenBudget:
+    """Tokens per UTC day in the `llm_usage` table, shared by every process."""
+
+    def __init__(self, db: Database, limit: int) -> None:
+        self.db = db
+        self.limit = limit
+
+    def used_today(self) -> int:
+        with self.db.session() as session:
+            return state_repo.tokens_used(session=session, day=dt.datetime.now(dt.UTC).date())
+
+    def add(self, tokens: int) -> None:
+        with self.db.session() as session:
+            state_repo.add_tokens(session=session, day=dt.datetime.now(dt.UTC).date(), tokens=tokens)
+
+
+class Engine:
+    """Every use-case of AcademicHub, platform-neutral."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        file_config: FileConfig,
+        summaries: SummaryService,
+        arxiv: ArxivClient | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.file_config = file_config
+        self.summaries = summaries
+        self.arxiv = arxiv
+        self.ingestor = Ingestor(db, timeout=settings.http_timeout)
+        self.channels = Channels(self)
+        self.library = Library(self)
+        self.digests = Digests(self)
+        self.commands = CommandRunner(self)
+
+    # --- papers -----------------------------------------------------------------
+    def ingest(self, sources: Sequence[str] | None = None, progress: Progress | None = None) -> IngestReport:
+        """Read the given sources (or the configured ones) into the store."""
+        if sources is None:
+            sources = [s.url for s in self.file_config.sources]
+        report = self.ingestor.run(list(sources), progress)
+        self.library.note_new_versions()
+        return report
+
+    def show(self, ref: str) -> Paper | None:
+        """One stored paper by any form of its id (SPEC §4)."""
+        with self.db.session() as session:
+            return paper_repo.get_paper(session=session, ref=ref)
+
+    def search(self, text: str, limit: int = 5, offset: int = 0) -> list[Paper]:
+        """Papers for a `/papers` query (author, search, cat, filters); raises UsageError."""
+        command = parse(text)
+        if not command.is_query():
+            raise UsageError(
+                f"`{text.strip()}` is not a search; try `author Grohs` or `search operator learning`."
+            )
+        spec = self.commands.spec_for(command)
+        return self.find(spec, limit=limit, offset=offset)
+
+    def find(self, spec: SearchSpec, limit: int = 5, offset: int = 0) -> list[Paper]:
+        with self.db.session() as session:
+            return search_papers(session=session, spec=spec, offset=offset, limit=limit)
+
+    # --- chat -------------------------------------------------------------------
+    def handle(self, text: str, caller: Caller) -> Reply:
+        """Answer any `/papers …` text: a reply or a usage message, never an exception."""
+        return self.commands.run(text, caller)
+
+    # --- digests ----------------------------------------------------------------
+    def build_digests(self, channel: str | None = None, day: dt.date | None = None) -> list[Digest]:
+        """Build (not post) the due digests; see bot.digests."""
+        return self.digests.build_all(channel=channel, day=day)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_engine(
+    settings: Settings | None = None, *, file_config: FileConfig | None = None, upgrade: bool = True
+) -> Engine:
+    """The Engine from settings (default: the environment); raises ConfigError for bad settings."""
+    settings = settings or load_settings()
+    if file_config is None:
+        file_config = load_file_config(settings)
+    db = Database(settings.database_url)
+    if upgrade:
+        db.ensure_schema()
+    budget = DbTokenBudget(db, settings.llm_daily_tokens)
+    summaries = build_summary_service(settings, DbTldrCache(db), budget)
+    arxiv = ArxivClient(api_url=settings.arxiv_api_url, timeout=settings.http_timeout, user_agent=USER_AGENT)
+    engine = Engine(settings, db, file_config, summaries, arxiv)
+    engine.channels.seed(file_config.channels)
+    return engine
+
+
+__all__ = ["ConfigError", "Engine", "build_engine"]

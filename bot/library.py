@@ -1,0 +1,148 @@
+"""Reading lists: saves, exports, new-version notices and the lab's interest ranking (SPEC §8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.export import export
+from bot.interest import InterestModel
+from bot.models import Attachment, Paper
+from bot.store import papers as paper_repo
+from bot.store import saves as repo
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+class NoSaves(LookupError):
+    """The user has nothing saved (a message for people)."""
+
+
+class AmbiguousUser(LookupError):
+    """A bare user id known in several workspaces."""
+
+
+@dataclass(frozen=True, slots=True)
+class VersionNotice:
+    """Tell one saver that a saved paper has a new version."""
+
+    workspace: str
+    user: str
+    paper: Paper
+    version: int
+
+    @property
+    def text(self) -> str:
+        return f"v{self.version} of a paper you saved: {self.paper.title} ({self.paper.url or self.paper.id})"
+
+
+class Library:
+    """Saves per (workspace, user, paper), and what the lab's saves say about interest."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.db = engine.db
+        self._models: dict[str, tuple[tuple[str, ...], InterestModel]] = {}
+
+    def set_saved(
+        self,
+        workspace: str,
+        user: str,
+        paper_ref: str,
+        saved: bool,
+        event_at: dt.datetime | None = None,
+        channel_key: str | None = None,
+    ) -> tuple[Paper | None, bool]:
+        """Save or unsave; the latest event wins. Returns (paper, state now)."""
+        event_at = event_at or dt.datetime.now(dt.UTC)
+        with self.db.session() as session:
+            paper = paper_repo.get_paper(session=session, ref=paper_ref)
+            if paper is None:
+                return None, False
+            state = repo.set_saved(
+                session=session,
+                workspace=workspace,
+                user=user,
+                paper_id=paper.id,
+                saved=saved,
+                event_at=event_at,
+                channel_key=channel_key,
+            )
+            if state and paper.version:
+                # Only versions after the one saved are news to the saver.
+                repo.baseline_version(
+                    session=session, workspace=workspace, user=user, paper_id=paper.id, version=paper.version
+                )
+        return paper, state
+
+    def toggle(self, workspace: str, user: str, paper_ref: str, channel_key: str | None = None) -> bool:
+        """The Save button: flips the user's state for this paper; returns the new state."""
+        with self.db.session() as session:
+            paper = paper_repo.get_paper(session=session, ref=paper_ref)
+            current = bool(paper) and repo.is_saved(
+                session=session, workspace=workspace, user=user, paper_id=paper.id if paper else ""
+            )
+        return self.set_saved(workspace, user, paper_ref, not current, channel_key=channel_key)[1]
+
+    def saved(self, workspace: str | None, user: str) -> list[Paper]:
+        """The user's saved papers, in the order they were saved."""
+        with self.db.session() as session:
+            if workspace is None:
+                places = repo.users_matching(session=session, user=user)
+                if len({w for w, _ in places}) > 1:
+                    raise AmbiguousUser(
+                        f"user {user} has saves in several workspaces; qualify it, e.g. "
+                        + " or ".join(f"{w}/{user}" for w, _ in places)
+                    )
+            ids = repo.saved_paper_ids(session=session, workspace=workspace, user=user)
+            found = paper_repo.get_papers(session=session, ids=ids)
+        return [found[i] for i in ids if i in found]
+
+    def export(self, workspace: str | None, user: str, fmt: str) -> Attachment:
+        """The reading list as BibTeX, RIS or CSL-JSON; NoSaves when it is empty."""
+        papers = self.saved(workspace, user)
+        if not papers:
+            raise NoSaves("no saved papers yet: react 🔖 to a paper in a digest thread to save it")
+        return export(papers, fmt)
+
+    def interest_scores(self, channel_key: str, papers: Sequence[Paper]) -> dict[str, float]:
+        """How much the channel's members would care, from what they saved; {} with no saves."""
+        with self.db.session() as session:
+            saved_ids = repo.channel_saved_ids(session=session, channel_key=channel_key)
+            if not saved_ids:
+                return {}
+            cached = self._models.get(channel_key)
+            if cached is None or cached[0] != tuple(saved_ids):
+                saved = list(paper_repo.get_papers(session=session, ids=saved_ids).values())
+                model = InterestModel.fit(saved, list(papers))
+                self._models[channel_key] = (tuple(saved_ids), model)
+        return self._models[channel_key][1].score(papers)
+
+    def note_new_versions(self) -> list[VersionNotice]:
+        """New versions of saved papers since the saver was last told; recorded as told."""
+        notices: list[VersionNotice] = []
+        with self.db.session() as session:
+            pending = repo.savers_to_notify(session=session)
+            papers = paper_repo.get_papers(session=session, ids=list({s.paper_id for s, _ in pending}))
+            for save, version in pending:
+                if save.paper_id in papers:
+                    notices.append(VersionNotice(save.workspace, save.user, papers[save.paper_id], version))
+        self.pending_notices = notices
+        return notices
+
+    def mark_notified(self, notice: VersionNotice) -> None:
+        """Record that the saver was told about this version (one message per version)."""
+        with self.db.session() as session:
+            repo.mark_notified(
+                session=session,
+                workspace=notice.workspace,
+                user=notice.user,
+                paper_id=notice.paper.id,
+                version=notice.version,
+            )

@@ -1,0 +1,200 @@
+"""Plain data the core passes around: papers, ingest reports, replies, digests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
+
+
+@dataclass(slots=True)
+class Paper:
+    """One paper as parsed from a source or loaded from the store.
+
+    `id` is canonical (see bot.ids): versionless arXiv id, else lower-cased DOI,
+    else the link URL.
+    """
+
+    id: str
+    title: str
+    authors: list[str] = field(default_factory=list)
+    abstract: str = ""
+    categories: list[str] = field(default_factory=list)
+    primary_category: str | None = None
+    published: dt.date | None = None  # first version / publication date
+    updated: dt.date | None = None  # date of the newest version we know
+    announced: dt.date | None = None  # arXiv announcement day (feed date)
+    version: int | None = None
+    announce_type: str | None = None  # new | cross | replace | replace-cross
+    doi: str | None = None
+    journal_ref: str | None = None
+    journal: str | None = None  # journal name for journal-feed items
+    url: str | None = None
+    pdf_url: str | None = None
+    source: str | None = None  # where it came from (feed URL / path)
+    comment: str | None = None
+
+    @property
+    def is_arxiv(self) -> bool:
+        from bot.ids import is_arxiv_id
+
+        return is_arxiv_id(self.id)
+
+    def to_json(self) -> dict[str, Any]:
+        """The paper as the JSON object of SPEC §3 (dates as ISO strings)."""
+        out = asdict(self)
+        for key in ("published", "updated", "announced"):
+            value = out[key]
+            out[key] = value.isoformat() if value else None
+        return out
+
+
+@dataclass(slots=True)
+class SourceResult:
+    """What ingesting one source did."""
+
+    source: str
+    status: Literal["ok", "failed"] = "ok"
+    error: str | None = None
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    note: str | None = None  # e.g. "arXiv does not announce on Saturdays"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "status": self.status,
+            "error": self.error,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """Totals over every source of one `fetch`."""
+
+    sources: list[SourceResult] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def updated(self) -> int:
+        return sum(s.updated for s in self.sources)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(s.unchanged for s in self.sources)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for s in self.sources if s.status == "failed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "sources": [s.to_json() for s in self.sources],
+        }
+
+
+@dataclass(slots=True)
+class StoreCounts:
+    """What one upsert batch did to the store."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: StoreCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass(slots=True, frozen=True)
+class Caller:
+    """Who asked: a chat user in a channel of a workspace (platform-neutral)."""
+
+    platform: str  # slack | discord | console
+    workspace: str  # Slack team id, Discord guild id, "local"
+    channel: str
+    user: str
+
+    @property
+    def channel_key(self) -> str:
+        """The channel as addressed in config and CLI: `slack:T0LAB/C0PAPERS`."""
+        if self.platform == "console":
+            return f"console:{self.channel}"
+        return f"{self.platform}:{self.workspace}/{self.channel}"
+
+
+@dataclass(slots=True)
+class DigestEntry:
+    """One numbered paper in a digest."""
+
+    number: int
+    paper: Paper
+    tldr: str = ""
+    matched_authors: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"number": self.number, "tldr": self.tldr, "matched_authors": self.matched_authors}
+        out.update(self.paper.to_json())
+        return out
+
+
+@dataclass(slots=True)
+class Digest:
+    """One channel's thread for one announcement day."""
+
+    channel: str  # channel key, e.g. console:lab
+    date: dt.date
+    entries: list[DigestEntry] = field(default_factory=list)
+    briefing: str = ""
+    total: int = 0  # matched papers before the cap
+    reason: str | None = None  # why it is empty, for people
+    channel_name: str | None = None
+    posted: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "date": self.date.isoformat(),
+            "briefing": self.briefing,
+            "total": self.total,
+            "reason": self.reason,
+            "papers": [e.to_json() for e in self.entries],
+            "posted": self.posted,
+        }
+
+
+@dataclass(slots=True)
+class Attachment:
+    """A file to hand to the user (exports)."""
+
+    filename: str
+    content: bytes
+    mimetype: str = "text/plain"
+
+
+@dataclass(slots=True)
+class Reply:
+    """A platform-neutral answer to a `/papers` command; adapters render it."""
+
+    text: str
+    papers: list[Paper] = field(default_factory=list)
+    ephemeral: bool = True
+    has_more: bool = False
+    error: bool = False
+    attachment: Attachment | None = None
+    tldrs: dict[str, str] = field(default_factory=dict)  # paper id -> TL;DR when known

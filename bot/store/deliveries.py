@@ -1,0 +1,160 @@
+"""The outbox: digests, their messages, and the lease that makes one process their poster."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.store.tables import DeliveryRow, DigestRow
+
+
+def get_digest(*, session: Session, channel_key: str, day: dt.date) -> DigestRow | None:
+    return session.execute(
+        select(DigestRow).where(DigestRow.channel_key == channel_key, DigestRow.date == day)
+    ).scalar_one_or_none()
+
+
+def previous_digest_date(*, session: Session, channel_key: str, before: dt.date) -> dt.date | None:
+    """The day of the channel's latest digest strictly before `before`."""
+    return session.execute(
+        select(DigestRow.date)
+        .where(DigestRow.channel_key == channel_key, DigestRow.date < before)
+        .order_by(DigestRow.date.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def posted_paper_ids(*, session: Session, channel_key: str, ids: Sequence[str]) -> set[str]:
+    """Which of these papers already belong to a digest of this channel (posted once, ever)."""
+    out: set[str] = set()
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(DeliveryRow.paper_id).where(
+                DeliveryRow.channel_key == channel_key, DeliveryRow.paper_id.in_(ids[start : start + 500])
+            )
+        )
+        out.update(r.paper_id for r in rows)
+    return out
+
+
+def create_digest(
+    *, session: Session, channel_key: str, day: dt.date, briefing: str, parent_text: str
+) -> DigestRow | None:
+    """Insert the digest row; None when another process created it first."""
+    row = DigestRow(
+        channel_key=channel_key,
+        date=day,
+        state="open",
+        briefing=briefing,
+        parent_text=parent_text,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def add_deliveries(
+    *, session: Session, digest: DigestRow, items: Sequence[tuple[int, str, str, list[str]]]
+) -> list[DeliveryRow]:
+    """One pending row per (number, paper id, tldr, matched authors); a paper another digest
+    already holds is skipped by the unique (channel, paper) key."""
+    rows: list[DeliveryRow] = []
+    for number, paper_id, tldr, matched in items:
+        row = DeliveryRow(
+            digest_id=digest.id,
+            channel_key=digest.channel_key,
+            paper_id=paper_id,
+            number=number,
+            tldr=tldr,
+            matched_authors=matched,
+            state="pending",
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            continue
+        rows.append(row)
+    return rows
+
+
+def deliveries_of(*, session: Session, digest_id: int) -> list[DeliveryRow]:
+    return list(
+        session.execute(
+            select(DeliveryRow).where(DeliveryRow.digest_id == digest_id).order_by(DeliveryRow.number)
+        ).scalars()
+    )
+
+
+def take_lease(
+    *, session: Session, digest_id: int, owner: str, ttl: dt.timedelta, steal_from: str | None
+) -> bool:
+    """Atomically become the digest's poster: free, expired, ours, or a dead owner's lease."""
+    now = dt.datetime.now(dt.UTC)
+    conds = [DigestRow.lease_owner.is_(None), DigestRow.lease_until < now, DigestRow.lease_owner == owner]
+    if steal_from:
+        conds.append(DigestRow.lease_owner == steal_from)
+    result = session.execute(
+        update(DigestRow)
+        .where(DigestRow.id == digest_id, DigestRow.state == "open", or_(*conds))
+        .values(lease_owner=owner, lease_until=now + ttl)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_lease(*, session: Session, digest_id: int, owner: str, done: bool) -> None:
+    values: dict[str, object] = {"lease_owner": None, "lease_until": None}
+    if done:
+        values["state"] = "done"
+    session.execute(
+        update(DigestRow).where(DigestRow.id == digest_id, DigestRow.lease_owner == owner).values(**values)
+    )
+
+
+def lease_owner(*, session: Session, digest_id: int) -> str | None:
+    return session.execute(
+        select(DigestRow.lease_owner).where(DigestRow.id == digest_id)
+    ).scalar_one_or_none()
+
+
+def record_parent(*, session: Session, digest_id: int, parent_ref: str, thread_ref: str | None) -> None:
+    session.execute(
+        update(DigestRow)
+        .where(DigestRow.id == digest_id)
+        .values(parent_ref=parent_ref, thread_ref=thread_ref)
+    )
+
+
+def record_sent(*, session: Session, delivery_id: int, message_ref: str | None) -> None:
+    session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == delivery_id)
+        .values(state="sent", message_ref=message_ref, sent_at=dt.datetime.now(dt.UTC))
+    )
+
+
+def find_delivery_by_message(*, session: Session, message_ref: str) -> DeliveryRow | None:
+    """The paper message a reaction or button points at."""
+    return session.execute(
+        select(DeliveryRow).where(DeliveryRow.message_ref == message_ref).limit(1)
+    ).scalar_one_or_none()
+
+
+def recorded_parent(*, session: Session, digest_id: int) -> tuple[str, str | None] | None:
+    """The recorded parent message of a digest as (message id, thread id), or None."""
+    row = session.execute(
+        select(DigestRow.parent_ref, DigestRow.thread_ref).where(DigestRow.id == digest_id)
+    ).one_or_none()
+    if row is None or row.parent_ref is None:
+        return None
+    return row.parent_ref, row.thread_ref

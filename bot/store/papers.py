@@ -1,0 +1,251 @@
+"""Paper persistence: idempotent upsert by canonical id, lookups by any id form."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.ids import canonical_id, normalize_doi, split_arxiv_id
+from bot.models import Paper, StoreCounts
+from bot.names import name_parts
+from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
+
+_CHUNK = 500
+_PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper)]
+
+
+def content_hash(paper: Paper) -> str:
+    """A digest of the fields whose change makes a stored paper 'updated'."""
+    h = hashlib.blake2b(digest_size=12)
+    for part in (
+        paper.title,
+        paper.abstract,
+        "\x1f".join(paper.authors),
+        " ".join(paper.categories),
+        str(paper.version or ""),
+        paper.doi or "",
+        paper.journal_ref or "",
+        paper.journal or "",
+    ):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def _row_values(paper: Paper) -> dict[str, Any]:
+    values = {name: getattr(paper, name) for name in _PAPER_FIELDS}
+    values["content_hash"] = content_hash(paper)
+    values["sort_date"] = paper.announced or paper.published or paper.updated
+    return values
+
+
+def row_to_paper(row: Any) -> Paper:
+    """A Paper from a `papers` row (ORM object or Row mapping)."""
+    get = row._mapping.get if hasattr(row, "_mapping") else lambda k: getattr(row, k)
+    return Paper(**{name: get(name) for name in _PAPER_FIELDS})
+
+
+def _merge_duplicates(papers: Iterable[Paper]) -> dict[str, Paper]:
+    """One paper per id within a batch: the newest version wins, categories are united."""
+    out: dict[str, Paper] = {}
+    for paper in papers:
+        seen = out.get(paper.id)
+        if seen is None:
+            out[paper.id] = paper
+            continue
+        newer = paper if (paper.version or 0) > (seen.version or 0) else seen
+        older = seen if newer is paper else paper
+        for cat in older.categories:
+            if cat not in newer.categories:
+                newer.categories.append(cat)
+        if newer.announce_type in ("cross", None) and older.announce_type == "new":
+            newer.announce_type = "new"
+        out[paper.id] = newer
+    return out
+
+
+def _is_update(stored: Any, paper: Paper) -> bool:
+    """A newer version, or facts we did not have (DOI, journal reference), make an update."""
+    if (paper.version or 0) > (stored.version or 0):
+        return True
+    if (paper.version or 0) < (stored.version or 0):
+        return False
+    gained = (paper.doi and not stored.doi) or (paper.journal_ref and not stored.journal_ref)
+    if gained:
+        return True
+    # Same version re-announced (a cross-list seen again): unchanged, unless the
+    # journal feed corrected its own item.
+    return not paper.is_arxiv and stored.content_hash != content_hash(paper)
+
+
+def _merge_for_update(stored: Any, paper: Paper) -> Paper:
+    """Keep what we knew and the newer version can lack (first announcement, DOI, journal)."""
+    if (paper.version or 0) <= (stored.version or 0):
+        paper.announced = stored.announced
+        paper.announce_type = stored.announce_type
+    paper.published = stored.published or paper.published
+    paper.doi = paper.doi or stored.doi
+    paper.journal_ref = paper.journal_ref or stored.journal_ref
+    paper.journal = paper.journal or stored.journal
+    for cat in stored.categories or []:
+        if cat not in paper.categories:
+            paper.categories.append(cat)
+    return paper
+
+
+def _link_journal_items(session: Session, papers: dict[str, Paper], counts: StoreCounts) -> None:
+    """A journal item whose DOI an arXiv paper carries becomes that paper's journal info."""
+    journal_items = {p.doi: p for p in papers.values() if not p.is_arxiv and p.doi}
+    if not journal_items:
+        return
+    rows = session.execute(
+        select(PaperRow.id, PaperRow.doi, PaperRow.journal).where(
+            PaperRow.doi.in_(list(journal_items)), PaperRow.linked_to.is_(None)
+        )
+    ).all()
+    for row in rows:
+        if not split_arxiv_id(row.id):
+            continue
+        item = journal_items[row.doi]
+        papers.pop(item.id, None)
+        if row.journal:
+            counts.unchanged += 1
+        else:
+            session.execute(
+                update(PaperRow).where(PaperRow.id == row.id).values(journal=item.journal or item.source)
+            )
+            counts.updated += 1
+
+
+def upsert_papers(*, session: Session, papers: Iterable[Paper]) -> StoreCounts:
+    """Insert new papers, update newer versions, leave the rest; returns the counts."""
+    counts = StoreCounts()
+    batch = _merge_duplicates(papers)
+    _link_journal_items(session, batch, counts)
+    ids = list(batch)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = {i: batch[i] for i in ids[start : start + _CHUNK]}
+        counts.add(_upsert_chunk(session, chunk))
+    _link_earlier_journal_items(session, batch.values())
+    return counts
+
+
+def _link_earlier_journal_items(session: Session, papers: Iterable[Paper]) -> None:
+    """A journal item stored before its arXiv preprint arrived now points at the preprint."""
+    for paper in papers:
+        if paper.doi and paper.is_arxiv:
+            session.execute(
+                update(PaperRow)
+                .where(PaperRow.id == paper.doi, PaperRow.linked_to.is_(None))
+                .values(linked_to=paper.id)
+            )
+
+
+def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
+    counts = StoreCounts()
+    stored = {
+        row.id: row
+        for row in session.execute(
+            select(
+                PaperRow.pk,
+                PaperRow.id,
+                PaperRow.version,
+                PaperRow.content_hash,
+                PaperRow.doi,
+                PaperRow.journal_ref,
+                PaperRow.journal,
+                PaperRow.announced,
+                PaperRow.announce_type,
+                PaperRow.published,
+                PaperRow.categories,
+                PaperRow.authors,
+            ).where(PaperRow.id.in_(list(chunk)))
+        )
+    }
+    fresh = [p for i, p in chunk.items() if i not in stored]
+    changed = [(stored[i], p) for i, p in chunk.items() if i in stored and _is_update(stored[i], p)]
+    counts.new = len(fresh)
+    counts.updated = len(changed)
+    counts.unchanged = len(chunk) - counts.new - counts.updated
+    if fresh:
+        _insert_fresh(session, fresh)
+    for row, paper in changed:
+        _update_one(session, row, _merge_for_update(row, paper))
+    return counts
+
+
+def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
+    session.execute(insert(PaperRow), [_row_values(p) for p in fresh])
+    pks = dict(
+        session.execute(select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))).all()
+    )
+    _write_index_rows(session, [(pks[p.id], p) for p in fresh])
+
+
+def _write_index_rows(session: Session, items: Sequence[tuple[int, Paper]]) -> None:
+    parts = {(part, pk) for pk, p in items for author in p.authors for part in name_parts(author)}
+    cats = {(cat, pk) for pk, p in items for cat in p.categories}
+    if parts:
+        session.execute(insert(PaperAuthorPart), [{"part": a, "paper_pk": b} for a, b in parts])
+    if cats:
+        session.execute(insert(PaperCategory), [{"category": a, "paper_pk": b} for a, b in cats])
+
+
+def _update_one(session: Session, row: Any, paper: Paper) -> None:
+    values = _row_values(paper)
+    values.pop("id")
+    session.execute(update(PaperRow).where(PaperRow.pk == row.pk).values(**values))
+    if paper.authors != row.authors or paper.categories != row.categories:
+        session.execute(delete(PaperAuthorPart).where(PaperAuthorPart.paper_pk == row.pk))
+        session.execute(delete(PaperCategory).where(PaperCategory.paper_pk == row.pk))
+        _write_index_rows(session, [(row.pk, paper)])
+
+
+def get_paper(*, session: Session, ref: str) -> Paper | None:
+    """A paper by any form of its id: arXiv id/URL (any version), DOI, or link URL."""
+    cid = canonical_id(ref)
+    if cid is None:
+        return None
+    row = session.execute(select(PaperRow).where(PaperRow.id == cid)).scalar_one_or_none()
+    if row is None:
+        doi = normalize_doi(ref) if "10." in ref else None
+        if doi:
+            # Prefer the arXiv paper that carries this DOI over a linked journal item.
+            rows = session.execute(select(PaperRow).where(PaperRow.doi == doi)).scalars().all()
+            row = next((r for r in rows if split_arxiv_id(r.id)), rows[0] if rows else None)
+    if row is not None and row.linked_to:
+        return get_paper(session=session, ref=row.linked_to)
+    return row_to_paper(row) if row is not None else None
+
+
+def get_papers(*, session: Session, ids: Sequence[str]) -> dict[str, Paper]:
+    """Papers by canonical id (missing ids are absent from the result)."""
+    out: dict[str, Paper] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(select(PaperRow).where(PaperRow.id.in_(ids[start : start + _CHUNK])))
+        for row in rows.scalars():
+            out[row.id] = row_to_paper(row)
+    return out
+
+
+def papers_announced_between(*, session: Session, after: Any, until: Any) -> list[Paper]:
+    """Papers whose announcement (or publication) day is in (after, until]."""
+    query = select(PaperRow).where(PaperRow.linked_to.is_(None), PaperRow.sort_date <= until)
+    if after is not None:
+        query = query.where(PaperRow.sort_date > after)
+    return [row_to_paper(r) for r in session.execute(query).scalars()]
+
+
+def latest_announcement(*, session: Session, until: Any) -> Any:
+    """The newest announcement/publication day on or before `until`, or None."""
+    return session.execute(
+        select(PaperRow.sort_date)
+        .where(PaperRow.sort_date <= until, PaperRow.linked_to.is_(None))
+        .order_by(PaperRow.sort_date.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -1,0 +1,102 @@
+"""Small pieces of state: conditional-GET validators, LLM token usage, TL;DR cache, query cursors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.store.tables import CursorRow, FetchState, LlmUsageRow, SummaryRow
+
+
+def _insert(session: Session, table: object) -> object:
+    """The dialect's INSERT with ON CONFLICT support."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(table)
+    return sqlite_insert(table)
+
+
+def get_fetch_state(*, session: Session, source: str) -> FetchState | None:
+    return session.get(FetchState, source)
+
+
+def put_fetch_state(
+    *, session: Session, source: str, etag: str | None, last_modified: str | None, status: str
+) -> None:
+    """Remember the validators of the last successful fetch of a source."""
+    row = session.get(FetchState, source)
+    now = dt.datetime.now(dt.UTC)
+    if row is None:
+        session.add(
+            FetchState(source=source, etag=etag, last_modified=last_modified, fetched_at=now, status=status)
+        )
+    else:
+        row.etag, row.last_modified, row.fetched_at, row.status = etag, last_modified, now, status
+
+
+def tokens_used(*, session: Session, day: dt.date) -> int:
+    row = session.get(LlmUsageRow, day)
+    return row.tokens if row else 0
+
+
+def add_tokens(*, session: Session, day: dt.date, tokens: int) -> None:
+    """Add to the day's token count atomically (several processes may spend at once)."""
+    stmt = _insert(session, LlmUsageRow).values(day=day, tokens=tokens, requests=1)  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["day"],
+        set_={"tokens": LlmUsageRow.tokens + tokens, "requests": LlmUsageRow.requests + 1},
+    )
+    session.execute(stmt)
+
+
+def get_summaries(*, session: Session, ids: Sequence[str], key: str, language: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(SummaryRow.paper_id, SummaryRow.text).where(
+                SummaryRow.paper_id.in_(ids[start : start + 500]),
+                SummaryRow.cache_key == key,
+                SummaryRow.language == language,
+            )
+        )
+        out.update({r.paper_id: r.text for r in rows})
+    return out
+
+
+def put_summaries(*, session: Session, items: Mapping[str, str], key: str, language: str) -> None:
+    """Store TL;DRs; a concurrent writer's identical row is kept (first one wins)."""
+    if not items:
+        return
+    now = dt.datetime.now(dt.UTC)
+    stmt = _insert(session, SummaryRow).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    session.execute(
+        stmt,
+        [
+            {"paper_id": pid, "cache_key": key, "language": language, "text": text, "created_at": now}
+            for pid, text in items.items()
+        ],
+    )
+
+
+def get_cursor(*, session: Session, user_key: str, channel_key: str) -> CursorRow | None:
+    return session.get(CursorRow, (user_key, channel_key))
+
+
+def put_cursor(*, session: Session, user_key: str, channel_key: str, query: str, offset: int) -> None:
+    """Remember the caller's query and how far `/papers more` has gone."""
+    now = dt.datetime.now(dt.UTC)
+    row = session.get(CursorRow, (user_key, channel_key))
+    if row is None:
+        session.add(
+            CursorRow(user_key=user_key, channel_key=channel_key, query=query, offset=offset, updated_at=now)
+        )
+    else:
+        session.execute(
+            update(CursorRow)
+            .where(CursorRow.user_key == user_key, CursorRow.channel_key == channel_key)
+            .values(query=query, offset=offset, updated_at=now)
+        )
