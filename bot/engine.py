@@ -20,6 +20,7 @@ from bot.library import Library
 from bot.models import Caller, Digest, IngestReport, Paper, Reply
 from bot.query import UsageError, parse
 from bot.sources.arxiv_api import ArxivClient
+from bot.store import deliveries as outbox
 from bot.store import papers as paper_repo
 from bot.store import state as state_repo
 from bot.store.db import Database
@@ -114,6 +115,30 @@ class Engine:
     def handle(self, text: str, caller: Caller) -> Reply:
         """Answer any `/papers …` text: a reply or a usage message, never an exception."""
         return self.commands.run(text, caller)
+
+    # --- reading list -------------------------------------------------------------
+    def paper_for_message(self, message_ref: str) -> str | None:
+        """The paper id a posted digest message carries (for reactions and buttons)."""
+        with self.db.session() as session:
+            row = outbox.find_delivery_by_message(session=session, message_ref=message_ref)
+            return row.paper_id if row else None
+
+    def save(
+        self,
+        caller: Caller,
+        paper_ref: str,
+        saved: bool,
+        event_at: dt.datetime | None = None,
+    ) -> bool:
+        """Save or unsave a paper for the caller; the latest event wins. Returns the state now."""
+        paper, state = self.library.set_saved(
+            caller.workspace, caller.user, paper_ref, saved, event_at=event_at, channel_key=caller.channel_key
+        )
+        return state if paper else False
+
+    def toggle_save(self, caller: Caller, paper_ref: str) -> bool:
+        """The Save button: flip the caller's state for the paper; returns the new state."""
+        return self.library.toggle(caller.workspace, caller.user, paper_ref, channel_key=caller.channel_key)
 
     # --- digests ----------------------------------------------------------------
     def build_digests(self, channel: str | None = None, day: dt.date | None = None) -> list[Digest]:

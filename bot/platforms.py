@@ -31,6 +31,10 @@ class Platform(Protocol):
         """Run the long-lived process (`academichub run NAME`); returns an exit code."""
         ...
 
+    def send_direct_message(self, engine: Engine, workspace: str, user: str, text: str) -> None:
+        """Send one user a direct message (new-version notices); raises on failure."""
+        ...
+
 
 class PlatformUnavailable(RuntimeError):
     """A platform whose adapter is missing or cannot start; the message is for people."""
