@@ -51,10 +51,17 @@ class Digests:
         return [info]
 
     def build_all(self, channel: str | None = None, day: dt.date | None = None) -> list[Digest]:
-        """Each channel's digest for `day` (default: today in the channel's time zone)."""
+        """Each channel's digest for `day` (default: today in the channel's time zone).
+
+        Papers are selected for every channel first, then summarised in one pass per
+        language, so the LLM sees each unique paper once: ⌈unique / batch⌉ TL;DR requests
+        plus one briefing per digest.
+        """
         now = dt.datetime.now(dt.UTC)
         self._windows.clear()
-        return [self.build(info, day or info.local_date(now)) for info in self._channels(channel)]
+        chosen = [(info, self.select(info, day or info.local_date(now))) for info in self._channels(channel)]
+        self._summarize(chosen)
+        return [digest for _, digest in chosen]
 
     def post_all(
         self, channel: str | None = None, day: dt.date | None = None, dry_run: bool = False
@@ -69,8 +76,13 @@ class Digests:
         return digests
 
     def build(self, info: ChannelInfo, day: dt.date) -> Digest:
-        """One channel's digest: a stored one as recorded, else a fresh one from its radar."""
-        language = info.language or self.engine.settings.language
+        """One channel's digest, summarised."""
+        digest = self.select(info, day)
+        self._summarize([(info, digest)])
+        return digest
+
+    def select(self, info: ChannelInfo, day: dt.date) -> Digest:
+        """One channel's papers for a day: a recorded digest as recorded, else fresh from its radar."""
         stored = self._stored(info, day)
         if stored is not None:
             return stored
@@ -85,12 +97,21 @@ class Digests:
         digest.channel_name = info.name
         if not digest.entries:
             digest.reason = self._empty_reason(info, day, papers)
-            return digest
-        tldrs = self.engine.summaries.tldrs_for([e.paper for e in digest.entries], language)
-        for entry in digest.entries:
-            entry.tldr = tldrs.get(entry.paper.id, "")
-        digest.briefing = self.engine.summaries.briefing_for(digest.entries, language)
         return digest
+
+    def _summarize(self, chosen: list[tuple[ChannelInfo, Digest]]) -> None:
+        """Fill TL;DRs (one pass per language over the unique papers) and each briefing."""
+        by_language: dict[str, list[Digest]] = {}
+        for info, digest in chosen:
+            if digest.entries and not digest.briefing:
+                by_language.setdefault(info.language or self.engine.settings.language, []).append(digest)
+        for language, digests in by_language.items():
+            missing = [e.paper for d in digests for e in d.entries if not e.tldr]
+            tldrs = self.engine.summaries.tldrs_for(missing, language) if missing else {}
+            for digest in digests:
+                for entry in digest.entries:
+                    entry.tldr = entry.tldr or tldrs.get(entry.paper.id, "")
+                digest.briefing = self.engine.summaries.briefing_for(digest.entries, language)
 
     def _window(self, info: ChannelInfo, day: dt.date) -> tuple[list[Paper], RadarIndex]:
         """Papers announced after the channel's previous digest, up to `day` (shared across channels)."""

@@ -1,0 +1,107 @@
+"""TL;DRs and briefings for the engine: cache first, the LLM for what is missing, extractive for the rest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.config import Settings
+from bot.models import DigestEntry, Paper
+from bot.summarize.base import Summarizer, TldrCache, TokenBudget
+from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.openai_llm import LLMSummarizer
+
+log = logging.getLogger(__name__)
+
+
+class SummaryService:
+    """Summarises each paper once per (summarizer key, language), however many channels post it.
+
+    LLM TL;DRs are cached under the LLM's key (model + prompt version). Papers the LLM could not
+    summarise get an extractive TL;DR cached under the extractive key only, so a later run with a
+    healthy server and budget still asks the LLM for them; a re-run never asks again for a paper
+    whose LLM TL;DR is cached.
+    """
+
+    def __init__(self, primary: Summarizer | None, fallback: ExtractiveSummarizer, cache: TldrCache) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.cache = cache
+
+    def tldrs_for(self, papers: Sequence[Paper], language: str) -> dict[str, str]:
+        """A non-empty TL;DR for every paper (by id)."""
+        unique = list({p.id: p for p in papers}.values())
+        out: dict[str, str] = {}
+        if self.primary is not None:
+            out.update(self._from_primary(self.primary, unique, language))
+        missing = [p for p in unique if p.id not in out]
+        if missing:
+            out.update(self._from_fallback(missing, language))
+        return out
+
+    def cached_or_extractive(self, papers: Sequence[Paper], language: str) -> dict[str, str]:
+        """TL;DRs for a quick answer (`/papers search`): cached model text, else extractive; no requests."""
+        unique = list({p.id: p for p in papers}.values())
+        out: dict[str, str] = {}
+        if self.primary is not None:
+            out.update(self.cache.get([p.id for p in unique], self.primary.cache_key, language))
+        missing = [p for p in unique if p.id not in out]
+        if missing:
+            out.update(self._from_fallback(missing, language))
+        return out
+
+    def briefing_for(self, entries: Sequence[DigestEntry], language: str) -> str:
+        """The digest's briefing: the primary's when valid, else extractive ("" for an empty digest)."""
+        if not entries:
+            return ""
+        if self.primary is not None:
+            try:
+                text = self.primary.briefing(entries, language)
+            except Exception:  # a summary is never worth failing a digest over
+                log.exception("briefing by %s failed", self.primary.name)
+                text = None
+            if text:
+                return text
+        return self.fallback.briefing(entries, language) or ""
+
+    def _from_primary(self, primary: Summarizer, papers: list[Paper], language: str) -> dict[str, str]:
+        key = primary.cache_key
+        found = self.cache.get([p.id for p in papers], key, language)
+        todo = [p for p in papers if p.id not in found]
+        if not todo:
+            return found
+        try:
+            fresh = primary.tldrs(todo, language)
+        except Exception:  # a summary is never worth failing a digest over
+            log.exception("TL;DRs by %s failed", primary.name)
+            fresh = {}
+        wanted = {p.id for p in todo}
+        fresh = {pid: text for pid, text in fresh.items() if pid in wanted and text.strip()}
+        if fresh:
+            self.cache.put(fresh, key, language)
+        return {**found, **fresh}
+
+    def _from_fallback(self, papers: list[Paper], language: str) -> dict[str, str]:
+        key = self.fallback.cache_key
+        found = self.cache.get([p.id for p in papers], key, language)
+        todo = [p for p in papers if p.id not in found]
+        fresh = self.fallback.tldrs(todo, language) if todo else {}
+        if fresh:
+            self.cache.put(fresh, key, language)
+        return {**found, **fresh}
+
+
+def build_summary_service(settings: Settings, cache: TldrCache, budget: TokenBudget) -> SummaryService:
+    """The service for these settings: LLM first when OPENAI_API_KEY is set, extractive otherwise."""
+    primary: Summarizer | None = None
+    if settings.openai_api_key is not None and settings.openai_api_key.get_secret_value().strip():
+        primary = LLMSummarizer(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            model=settings.llm_model,
+            budget=budget,
+            batch_size=settings.llm_batch_size,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+        )
+    return SummaryService(primary, ExtractiveSummarizer(), cache)

@@ -1,0 +1,134 @@
+"""Ingest into the store, on SQLite and PostgreSQL: idempotence, versions, dedup, id forms."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from tests.conftest import FIXTURES
+from tests.feeds import GROHS, Item, write_feed
+
+DAY1 = dt.date(2026, 6, 16)
+DAY2 = dt.date(2026, 6, 17)
+MULTI = FIXTURES / "arxiv_rss" / "trimmed4_multi_csLG_csAI_csCL_statML_2026-09-24_new_cross_replace.xml"
+
+
+def test_same_feed_twice_changes_nothing(engine: Engine) -> None:
+    first = engine.ingest([str(MULTI)])
+    assert first.failed == 0 and first.new == 4
+    again = engine.ingest([str(MULTI)])
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_replace_is_an_update_and_a_recrossed_paper_is_unchanged(engine: Engine, tmp_path: Path) -> None:
+    cross = Item(
+        id="2606.11111",
+        title="A cross-listed paper",
+        creators="Ada Lovelace",
+        categories=["math.NA", "cs.LG"],
+        announce="cross",
+    )
+    engine.ingest([write_feed(tmp_path / "d1.xml", [GROHS, cross], DAY1)])
+    replaced = dataclasses.replace(GROHS, announce="replace", version=2)
+    recrossed = dataclasses.replace(cross, announce="cross")
+    report = engine.ingest([write_feed(tmp_path / "d2.xml", [replaced, recrossed], DAY2)])
+    assert (report.new, report.updated, report.unchanged) == (0, 1, 1)
+    paper = engine.show("2606.16028")
+    assert paper is not None and paper.version == 2 and paper.announce_type == "replace"
+    assert engine.show("2606.11111").announced == DAY1  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "2606.16028",
+        "2606.16028v2",
+        "arXiv:2606.16028",
+        "https://arxiv.org/abs/2606.16028v1",
+        "https://arxiv.org/pdf/2606.16028",
+        "10.1000/SHARED.2026.16028",
+        "https://doi.org/10.1000/shared.2026.16028",
+    ],
+)
+def test_every_id_form_resolves(sqlite_engine: Engine, tmp_path: Path, ref: str) -> None:
+    sqlite_engine.ingest([write_feed(tmp_path / "d.xml", [GROHS], DAY1)])
+    paper = sqlite_engine.show(ref)
+    assert paper is not None and paper.id == "2606.16028"
+    as_json = paper.to_json()
+    for key in (
+        "id",
+        "title",
+        "authors",
+        "abstract",
+        "categories",
+        "primary_category",
+        "published",
+        "updated",
+        "version",
+        "announce_type",
+        "doi",
+        "journal_ref",
+        "url",
+        "pdf_url",
+        "source",
+    ):
+        assert key in as_json
+    # affiliations with commas stay inside one author; LaTeX accents decoded
+    assert paper.authors == ["Philipp Grohs", "Anna Müller", "André Weber"]
+    assert paper.primary_category == "cs.LG" and "math.NA" in paper.categories
+
+
+def test_old_style_id_from_api_response(engine: Engine, tmp_path: Path) -> None:
+    body = json.loads(
+        (FIXTURES / "arxiv_api" / "arxivpy_id_astro-ph_0601001_s0_m100_3150dca9dc76.json").read_text()
+    )["body"]
+    path = tmp_path / "astro.xml"
+    path.write_text(body, encoding="utf-8")
+    assert engine.ingest([str(path)]).new == 1
+    for ref in ("astro-ph/0601001", "astro-ph/0601001v1", "https://arxiv.org/abs/astro-ph/0601001"):
+        assert engine.show(ref) is not None
+
+
+def test_kaggle_snapshot_old_style_and_doi(engine: Engine) -> None:
+    report = engine.ingest([str(FIXTURES / "corpus" / "kaggle_arxiv_metadata_oai_snapshot_first200.jsonl")])
+    assert report.new == 200 and report.failed == 0
+    paper = engine.show("10.1103/PhysRevD.76.013009")
+    assert paper is not None and paper.id == "0704.0001"
+    assert paper.authors[0] == "C. Balázs"
+
+
+def test_cross_list_in_two_feeds_is_one_paper(engine: Engine) -> None:
+    listing = FIXTURES / "corpus" / "daily_arxiv_listing_2026-06-16.jsonl"
+    report = engine.ingest([str(listing)])
+    rows = [json.loads(line) for line in listing.read_text().splitlines()]
+    assert report.new == len({r["id"] for r in rows})
+    assert report.new + report.unchanged + report.updated == len({r["id"] for r in rows})
+
+
+def test_journal_item_with_arxiv_doi_is_linked_not_duplicated(engine: Engine, tmp_path: Path) -> None:
+    engine.ingest([write_feed(tmp_path / "d.xml", [GROHS], DAY1)])
+    journal = tmp_path / "journal.rss"
+    journal.write_text(
+        """<?xml version="1.0"?><rss version="2.0" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/">
+<channel><title>SIAM J. Numer. Anal.</title><link>https://epubs.siam.org</link><description>x</description>
+<item><title>The Information-Theoretic Benefit of Shared Representations</title>
+<link>https://doi.org/10.1000/shared.2026.16028</link><prism:doi>10.1000/shared.2026.16028</prism:doi>
+<description>&lt;p&gt;We prove &amp;amp; show.&lt;/p&gt;</description></item></channel></rss>""",
+        encoding="utf-8",
+    )
+    report = engine.ingest([str(journal)])
+    assert report.new == 0 and report.failed == 0
+    paper = engine.show("10.1000/shared.2026.16028")
+    assert paper is not None and paper.id == "2606.16028" and paper.journal == "SIAM J. Numer. Anal."
+
+
+def test_failing_source_does_not_stop_the_others(engine: Engine, tmp_path: Path) -> None:
+    report = engine.ingest([str(tmp_path / "missing.xml"), str(MULTI)])
+    assert [s.status for s in report.sources] == ["failed", "ok"]
+    assert "no such file" in (report.sources[0].error or "")
+    assert report.new == 4
