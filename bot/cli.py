@@ -32,7 +32,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")]
 
 
@@ -76,7 +76,7 @@ def fetch(
     if as_json:
         emit_json(report.to_json())
     else:
-        out = Console(highlight=False)
+        out = Console(highlight=False, soft_wrap=True)
         for s in report.sources:
             line = f"{s.source}: {s.new} new, {s.updated} updated, {s.unchanged} unchanged"
             if s.status == "failed":
@@ -84,8 +84,9 @@ def fetch(
             elif s.note:
                 line += f" ({s.note})"
             out.print(line, markup=False)
-        totals = f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged"
-        out.print(f"total: {totals}, {report.failed} failed")
+        if len(report.sources) > 1:
+            totals = f"{report.new} new, {report.updated} updated, {report.unchanged} unchanged"
+            out.print(f"total: {totals}, {report.failed} failed")
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -135,7 +136,7 @@ def search(
         emit_json({"papers": [p.to_json() for p in papers]})
         return
     if not papers:
-        Console().print("No papers found.")
+        Console(soft_wrap=True).print("No papers found.")
         return
     _console().render_papers(papers)
 
@@ -175,7 +176,7 @@ def _console() -> Any:
 
 
 def _print_digests(digests: list[Any], dry_run: bool) -> None:
-    out = Console(highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
     for d in digests:
         if dry_run:
             _console().render_digests([d])
@@ -232,7 +233,7 @@ def db_upgrade() -> None:
         engine.close()
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
-    Console().print(f"database at revision {revision}")
+    Console(soft_wrap=True).print(f"database at revision {revision}")
 
 
 @app.command()

@@ -73,7 +73,9 @@ GROHS = Item(
     id="2606.16028",
     title="The Information-Theoretic Benefit of Shared Representations under Orthogonality Constraints",
     creators="Philipp Grohs (University of Vienna, Faculty of Mathematics), Anna M\\\"uller, Andr\\'e Weber",
-    abstract="We prove that shared representations reduce sample complexity. Neural operator experiments agree.",
+    abstract=(
+        "We prove that shared representations reduce sample complexity. Neural operator experiments agree."
+    ),
     categories=["cs.LG", "math.NA", "stat.ML"],
     doi="10.1000/shared.2026.16028",
 )
