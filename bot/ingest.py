@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import io
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
@@ -37,7 +36,7 @@ def _local_path(source: str) -> Path | None:
 def _open_local(path: Path) -> IO[bytes]:
     """The file's bytes, gunzipped when it is gzip (the demo's bundled day is)."""
     raw = path.open("rb")
-    if raw.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
+    if raw.peek(2)[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
     return raw
 
@@ -119,8 +118,7 @@ class Ingestor:
     def _ingest_stream(self, source: str, stream: IO[bytes], progress: Progress | None) -> SourceResult:
         """Stream JSON lines in batches: a million-record back-fill in constant memory."""
         result = SourceResult(source=source)
-        text = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream  # type: ignore[arg-type]
-        for batch in _batches(iter_jsonl_papers(text, source), BULK_BATCH):
+        for batch in _batches(iter_jsonl_papers(stream, source), BULK_BATCH):
             with self.db.session() as session:
                 counts = paper_repo.upsert_papers(session=session, papers=batch)
             result.new += counts.new

@@ -7,6 +7,7 @@ pyproject.toml, and the entry point (the CLI) loads what is installed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol
 
@@ -54,4 +55,8 @@ def load_platforms() -> dict[str, Platform]:
 def register_posters(engine: Engine, platforms: dict[str, Platform]) -> None:
     """Let the digest engine post to every loaded platform."""
     for name, platform in platforms.items():
-        engine.digests.register_poster(name, lambda info, p=platform: p.poster(engine, info))
+        engine.digests.register_poster(name, _poster_factory(engine, platform))
+
+
+def _poster_factory(engine: Engine, platform: Platform) -> Callable[[ChannelInfo], Poster]:
+    return lambda info: platform.poster(engine, info)

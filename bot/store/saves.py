@@ -93,7 +93,11 @@ def savers_to_notify(*, session: Session) -> list[tuple[SaveRow, int]]:
         .join(PaperRow, PaperRow.id == SaveRow.paper_id)
         .where(SaveRow.saved.is_(True), PaperRow.version.is_not(None))
     ).all()
-    return [(save, version) for save, version in rows if version > (save.notified_version or version)]
+    out: list[tuple[SaveRow, int]] = []
+    for save, version in rows:
+        if version is not None and save.notified_version is not None and version > save.notified_version:
+            out.append((save, version))
+    return out
 
 
 def baseline_version(*, session: Session, workspace: str, user: str, paper_id: str, version: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ def _fts5_expression(positive: Sequence[str], negative: Sequence[str]) -> str | 
 
 def _fts_clause(session: Session, positive: Sequence[str], negative: Sequence[str]) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
-        tsv = literal_column("papers.search_tsv")
+        tsv: ColumnElement[Any] = literal_column("papers.search_tsv")
         clauses = [tsv.op("@@")(func.phraseto_tsquery("english", t)) for t in positive]
         clauses += [~tsv.op("@@")(func.phraseto_tsquery("english", t)) for t in negative]
         return and_(*clauses)
@@ -88,7 +89,7 @@ def _author_clause(name: str) -> ColumnElement[bool] | None:
     return PaperRow.pk.in_(sub)
 
 
-def _base_query(session: Session, spec: SearchSpec, words: Sequence[str]) -> Select[tuple[PaperRow]]:
+def _base_query(session: Session, spec: SearchSpec, words: Sequence[str]) -> Select[Any]:
     query = select(PaperRow).where(PaperRow.linked_to.is_(None))
     for name in spec.authors:
         clause = _author_clause(name)
@@ -109,7 +110,7 @@ def _base_query(session: Session, spec: SearchSpec, words: Sequence[str]) -> Sel
     return query.order_by(PaperRow.sort_date.desc().nulls_last(), PaperRow.pk.desc())
 
 
-def _page(session: Session, query: Select[tuple[PaperRow]], spec: SearchSpec, want: int) -> list[Paper]:
+def _page(session: Session, query: Select[Any], spec: SearchSpec, want: int) -> list[Paper]:
     """Run the query, keeping only rows whose authors really match (the index narrows, names decide)."""
     if not spec.authors:
         return [row_to_paper(r) for r in session.execute(query.limit(want)).scalars()]

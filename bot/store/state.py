@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.store.tables import CursorRow, FetchState, LlmUsageRow, SummaryRow
 
 
-def _insert(session: Session, table: object) -> object:
+def _insert(session: Session, table: Any) -> Any:
     """The dialect's INSERT with ON CONFLICT support."""
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(table)
@@ -45,7 +46,7 @@ def tokens_used(*, session: Session, day: dt.date) -> int:
 
 def add_tokens(*, session: Session, day: dt.date, tokens: int) -> None:
     """Add to the day's token count atomically (several processes may spend at once)."""
-    stmt = _insert(session, LlmUsageRow).values(day=day, tokens=tokens, requests=1)  # type: ignore[attr-defined]
+    stmt = _insert(session, LlmUsageRow).values(day=day, tokens=tokens, requests=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["day"],
         set_={"tokens": LlmUsageRow.tokens + tokens, "requests": LlmUsageRow.requests + 1},
@@ -72,7 +73,7 @@ def put_summaries(*, session: Session, items: Mapping[str, str], key: str, langu
     if not items:
         return
     now = dt.datetime.now(dt.UTC)
-    stmt = _insert(session, SummaryRow).on_conflict_do_nothing()  # type: ignore[attr-defined]
+    stmt = _insert(session, SummaryRow).on_conflict_do_nothing()
     session.execute(
         stmt,
         [

@@ -1,0 +1,377 @@
+"""Reading-list export: BibTeX, RIS and CSL-JSON from papers (pure: papers in, text out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import bibtexparser
+from bibtexparser.model import Entry, Field
+
+from bot.ids import abs_url
+from bot.models import Attachment, Paper
+
+FILENAME_STEM = "academichub-reading-list"
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_PARTICLES = frozenset(
+    {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "la", "le", "dos", "das", "do",
+     "ten", "ter", "bin", "ibn", "al", "el", "zu", "vom", "zur"}
+)  # fmt: skip
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_COLLECTIVE_RE = re.compile(r"\b(collaboration|consortium|team|group|project|committee|et al)\b", re.I)
+_KEY_STOPWORDS = frozenset(
+    {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is", "are", "via",
+     "towards", "toward"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PersonName:
+    """An author split for citation formats; `literal` names (collaborations) are never split."""
+
+    family: str
+    given: str = ""
+    particle: str = ""  # lower-case "von" part kept apart: van, von, de la …
+    suffix: str = ""
+    literal: bool = False
+
+
+def split_name(name: str) -> PersonName:
+    """Split `First Last`, `Last, First`, `Last, Jr, First`, particles and collaborations."""
+    clean = " ".join(re.sub(r"\([^)]*\)", " ", name).split()).strip(" ,;")
+    if _COLLECTIVE_RE.search(clean) or not clean:
+        return PersonName(family=clean, literal=True)
+    parts = [p.strip() for p in clean.split(",") if p.strip()]
+    if len(parts) == 2 and parts[1].lower() not in _SUFFIXES:
+        particle, family = _split_particle(parts[0].split())
+        return PersonName(family=family, given=parts[1], particle=particle)
+    if len(parts) >= 3:
+        particle, family = _split_particle(parts[0].split())
+        return PersonName(family, ", ".join(parts[2:]), particle, parts[1])
+    tokens = parts[0].split()
+    suffix = parts[1] if len(parts) == 2 else ""
+    if not suffix and len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
+        suffix = tokens.pop()
+    if len(tokens) == 1:
+        return PersonName(family=tokens[0], suffix=suffix)
+    start = next((i for i in range(1, len(tokens) - 1) if tokens[i].lower() in _PARTICLES), len(tokens) - 1)
+    particle, family = _split_particle(tokens[start:])
+    return PersonName(family, " ".join(tokens[:start]), particle, suffix)
+
+
+def _split_particle(tokens: list[str]) -> tuple[str, str]:
+    """Leading lower-case particles vs the rest; a capitalised `Van` stays in the family name."""
+    i = 0
+    while i < len(tokens) - 1 and tokens[i] in _PARTICLES:
+        i += 1
+    return " ".join(tokens[:i]), " ".join(tokens[i:])
+
+
+# --- TeX text ------------------------------------------------------------------------------
+
+_ACCENT_MARKS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a",
+}  # fmt: skip
+_TEX_LETTERS = {
+    "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ",
+    "oe": "œ", "OE": "Œ", "i": "ı", "j": "ȷ",
+}  # fmt: skip
+_ACCENT_RE = re.compile(
+    r"(?P<open>\{)?\\(?P<acc>[`'^\"~=.]|[uvHckr](?=[\s{]))\s*"
+    r"(?:\{(?P<b>\\?[A-Za-z])\}|(?P<c>\\?[A-Za-z]))(?(open)\})"
+)
+_LETTER_RE = re.compile(
+    r"\{\\(?P<a>ss|aa|AA|ae|AE|oe|OE|[oOlLij])\}|\\(?P<b>ss|aa|AA|ae|AE|oe|OE|[oOlLij])\b(?:\{\})?"
+)
+_FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
+                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ȷ": "j", "þ": "th"})  # fmt: skip
+_TEX_PIECE_RE = re.compile(
+    r"(?P<math>\$\$[^$]+\$\$|\$[^$]+\$)"
+    r"|(?P<cmd>\\(?:[A-Za-z]+|[^A-Za-z{}\x00\x01]))"
+    r"|(?P<at>@(?=\w*[ \t]*[{(]))"
+    r"|(?P<special>[&%#_^$\\])"
+    r"|(?P<text>[^$\\&%#_^@]+|@)"
+)
+_ESCAPES = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$", "^": r"\textasciicircum{}",
+            "\\": r"\textbackslash{}"}  # fmt: skip
+
+
+def tex_to_unicode(text: str) -> str:
+    """Decode TeX accents (`Bal\\'azs`, `{\\O}bro`, `\\v{S}`) as arXiv metadata writes them."""
+
+    def accent(m: re.Match[str]) -> str:
+        base = m.group("b") or m.group("c")
+        base = _TEX_LETTERS.get(base[1:], base[1:]) if base.startswith("\\") else base
+        return base + _ACCENT_MARKS[m.group("acc")]
+
+    text = _ACCENT_RE.sub(accent, text)
+    text = _LETTER_RE.sub(lambda m: _TEX_LETTERS[m.group("a") or m.group("b")], text)
+    return unicodedata.normalize("NFC", text)
+
+
+def plain_text(text: str) -> str:
+    """One-line plain text for RIS/CSL: TeX accents decoded, protective braces and escapes dropped."""
+    text = tex_to_unicode(text)
+    if "$" not in text:  # outside math, `\emph{x}` and `{LHC}` are formatting, not content
+        text = re.sub(r"(?<!\\)[{}]", "", re.sub(r"\\[A-Za-z]+\s*(?=\{)", "", text))
+    return " ".join(re.sub(r"\\([&%#_{}$])", r"\1", text).split())
+
+
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII letters and digits only, for citation keys."""
+    decomposed = unicodedata.normalize("NFKD", tex_to_unicode(text).translate(_FOLD))
+    return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().lower())
+
+
+def tex_escape(text: str) -> str:
+    """Escape text for a BibTeX value: specials escaped, `$…$` math and TeX commands kept, braces balanced."""
+    text = _mark_unmatched_braces(" ".join(text.replace("\x00", "").replace("\x01", "").split()))
+    out: list[str] = []
+    for m in _TEX_PIECE_RE.finditer(text):
+        kind, piece = m.lastgroup, m.group()
+        if kind == "math":
+            piece = re.sub(r"(?<!\\)([&%#])", r"\\\1", piece)  # alignment/comment chars break math too
+        elif kind == "at":
+            piece = "{@}"  # an `@name{` inside a value reads as a new entry to some parsers
+        elif kind == "special":
+            piece = _ESCAPES[piece]
+        out.append(piece)
+    return "".join(out).replace("\x00", r"\textbraceleft{}").replace("\x01", r"\textbraceright{}")
+
+
+def _mark_unmatched_braces(text: str) -> str:
+    """Turn `\\{`, `\\}` and unmatched braces into placeholders: BibTeX counts even escaped braces."""
+    text = re.sub(r"(?<!\\)\\\{", "\x00", re.sub(r"(?<!\\)\\\}", "\x01", text))
+    chars, stack = list(text), []
+    for i, ch in enumerate(chars):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}":
+            if stack:
+                stack.pop()
+            else:
+                chars[i] = "\x01"
+    for i in stack:
+        chars[i] = "\x00"
+    return "".join(chars)
+
+
+# --- shared preparation --------------------------------------------------------------------
+
+
+def _paper_date(paper: Paper) -> dt.date | None:
+    return paper.published or paper.announced or paper.updated
+
+
+def _is_published(paper: Paper) -> bool:
+    """Journal article when a journal or a non-arXiv DOI is known (10.48550 is arXiv's own DOI)."""
+    own_doi = bool(paper.doi) and not (paper.doi or "").lower().startswith("10.48550/")
+    return bool(paper.journal or paper.journal_ref or own_doi)
+
+
+def _url(paper: Paper) -> str:
+    if paper.url:
+        return paper.url
+    if paper.is_arxiv:
+        return abs_url(paper.id)
+    return f"https://doi.org/{paper.doi}" if paper.doi else ""
+
+
+def _key_base(paper: Paper) -> str:
+    """`surnameYYYYfirstword`, ASCII-folded; the first title word skips stop words and math."""
+    family = split_name(paper.authors[0]).family if paper.authors else ""
+    surname = ascii_fold(family) or "anon"
+    date = _paper_date(paper)
+    words = (ascii_fold(w) for w in re.sub(r"\$[^$]*\$", " ", paper.title).split())
+    first = next((w for w in words if w and w not in _KEY_STOPWORDS), "")
+    return f"{surname}{date.year if date else ''}{first}"
+
+
+def _suffixes() -> Iterator[str]:
+    """ "", a, b, …, z, aa, ab, … — the first paper keeps the plain key."""
+    yield ""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    width = 1
+    while True:
+        for n in range(26**width):
+            yield "".join(letters[(n // 26**p) % 26] for p in reversed(range(width)))
+        width += 1
+
+
+def keyed_papers(papers: Sequence[Paper]) -> list[tuple[str, Paper]]:
+    """(citation key, paper) pairs: deduplicated by id, unique keys, sorted; input order never matters."""
+    newest: dict[str, Paper] = {}
+    for paper in papers:
+        if paper.id not in newest or _freshness(paper) > _freshness(newest[paper.id]):
+            newest[paper.id] = paper
+    used: set[str] = set()
+    keyed: list[tuple[str, Paper]] = []
+    ranked = sorted(((_key_base(p), p) for p in newest.values()), key=lambda bp: (bp[0], bp[1].id))
+    for base, paper in ranked:
+        key = next(base + s for s in _suffixes() if base + s not in used)
+        used.add(key)
+        keyed.append((key, paper))
+    return sorted(keyed, key=lambda kp: kp[0])
+
+
+def _freshness(paper: Paper) -> tuple[int, str, str]:
+    """Which of two copies of one paper to export: the newest version, then a stable tie-break."""
+    return (paper.version or 0, str(paper.updated or ""), json.dumps(paper.to_json(), sort_keys=True))
+
+
+# --- BibTeX --------------------------------------------------------------------------------
+
+
+def _bib_name(name: PersonName) -> str:
+    """`von Last, Jr, First` — the one BibTeX form that keeps multi-word family names whole."""
+
+    def protect(part: str) -> str:
+        escaped = tex_escape(part)
+        return "{" + escaped + "}" if re.search(r"\band\b|,", escaped, re.I) else escaped
+
+    if name.literal:
+        return "{" + tex_escape(name.family) + "}"
+    last = protect(f"{name.particle} {name.family}".strip())
+    parts = (
+        [last]
+        + ([protect(name.suffix)] if name.suffix else [])
+        + ([protect(name.given)] if name.given else [])
+    )
+    return ", ".join(parts) if name.given or name.suffix else last
+
+
+def _bib_entry(key: str, paper: Paper) -> Entry:
+    date = _paper_date(paper)
+    fields = [
+        Field("author", " and ".join(_bib_name(split_name(a)) for a in paper.authors)),
+        Field("title", "{" + tex_escape(paper.title) + "}"),  # double braces keep the capitals
+    ]
+    if date:
+        fields.append(Field("year", str(date.year)))
+        fields.append(Field("month", _MONTHS[date.month - 1], enclosing="no-enclosing"))
+    journal = paper.journal or paper.journal_ref
+    if journal:
+        fields.append(Field("journal", tex_escape(journal)))
+    if paper.doi:
+        fields.append(Field("doi", re.sub(r"[{}\s]", "", paper.doi)))  # doi/url are verbatim fields
+    if paper.is_arxiv:
+        fields.append(Field("eprint", paper.id))
+        fields.append(Field("archivePrefix", "arXiv"))
+        primary = paper.primary_category or (paper.categories[0] if paper.categories else None)
+        if primary:
+            fields.append(Field("primaryClass", primary))
+    if _url(paper):
+        fields.append(Field("url", re.sub(r"[{}\s]", "", _url(paper))))
+    return Entry("article" if _is_published(paper) else "misc", key, fields)
+
+
+def to_bibtex(papers: Sequence[Paper]) -> str:
+    """BibTeX (UTF-8) for the papers: @article when published, else @misc with arXiv eprint fields."""
+    library = bibtexparser.Library([_bib_entry(key, paper) for key, paper in keyed_papers(papers)])
+    fmt = bibtexparser.BibtexFormat()
+    fmt.indent = "  "
+    fmt.value_column = "auto"
+    return bibtexparser.write_string(library, bibtex_format=fmt)
+
+
+# --- RIS -----------------------------------------------------------------------------------
+
+RIS_EOL = "\r\n"  # the RIS specification ends every line with CR LF
+
+
+def _ris_name(name: PersonName) -> str:
+    if name.literal:
+        return plain_text(name.family)
+    last = plain_text(f"{name.particle} {name.family}".strip())
+    rest = [plain_text(p) for p in (name.given, name.suffix) if p]
+    return ", ".join([last, *rest])
+
+
+def _ris_record(paper: Paper) -> list[tuple[str, str]]:
+    date = _paper_date(paper)
+    tags = [("TY", "JOUR" if _is_published(paper) else "UNPB"), ("TI", plain_text(paper.title))]
+    tags += [("AU", _ris_name(split_name(a))) for a in paper.authors]
+    if date:
+        tags += [("PY", str(date.year)), ("DA", date.strftime("%Y/%m/%d/"))]
+    journal = paper.journal or paper.journal_ref
+    optional = [("T2", plain_text(journal or "")), ("DO", paper.doi or ""), ("UR", _url(paper))]
+    tags += [(tag, value) for tag, value in optional if value]
+    if paper.abstract:
+        tags.append(("AB", plain_text(paper.abstract)))
+    tags += [("KW", c) for c in paper.categories]
+    if paper.is_arxiv:
+        tags.append(("N1", f"arXiv:{paper.id}"))
+    return tags
+
+
+def to_ris(papers: Sequence[Paper]) -> str:
+    """RIS records (`TY` … `ER`), CRLF line ends, `UNPB` for preprints and `JOUR` for articles."""
+    lines: list[str] = []
+    for _, paper in keyed_papers(papers):
+        lines += [f"{tag}  - {' '.join(value.split())}" for tag, value in _ris_record(paper)]
+        lines += ["ER  - ", ""]
+    return RIS_EOL.join(lines) + (RIS_EOL if lines else "")
+
+
+# --- CSL-JSON ------------------------------------------------------------------------------
+
+
+def _csl_name(name: PersonName) -> dict[str, str]:
+    if name.literal:
+        return {"literal": plain_text(name.family)}
+    out = {"family": plain_text(name.family), "given": plain_text(name.given)}
+    if name.particle:
+        out["non-dropping-particle"] = name.particle
+    if name.suffix:
+        out["suffix"] = name.suffix
+    return {k: v for k, v in out.items() if v}
+
+
+def _csl_item(key: str, paper: Paper) -> dict[str, object]:
+    date = _paper_date(paper)
+    item: dict[str, object] = {
+        "id": key,
+        "type": "article-journal" if _is_published(paper) else "article",
+        "title": plain_text(paper.title),
+        "author": [_csl_name(split_name(a)) for a in paper.authors],
+    }
+    if date:
+        item["issued"] = {"date-parts": [[date.year, date.month, date.day]]}
+    journal = paper.journal or paper.journal_ref
+    optional = {"DOI": paper.doi, "URL": _url(paper), "container-title": journal, "abstract": paper.abstract}
+    item.update({k: plain_text(v) for k, v in optional.items() if v})
+    if paper.is_arxiv:
+        item.update({"archive": "arXiv", "number": paper.id})
+    return item
+
+
+def to_csl_json(papers: Sequence[Paper]) -> str:
+    """CSL-JSON: a list of items (ids are the BibTeX keys), sorted keys, stable bytes."""
+    items = [_csl_item(key, paper) for key, paper in keyed_papers(papers)]
+    return json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+# --- one entry point -----------------------------------------------------------------------
+
+_FORMATS: dict[str, tuple[Callable[[Sequence[Paper]], str], str, str]] = {
+    "bibtex": (to_bibtex, "bib", "application/x-bibtex"),
+    "ris": (to_ris, "ris", "application/x-research-info-systems"),
+    "csl-json": (to_csl_json, "json", "application/vnd.citationstyles.csl+json"),
+}
+_ALIASES = {"bib": "bibtex", "csl": "csl-json", "csljson": "csl-json", "json": "csl-json"}
+
+
+def export(papers: Sequence[Paper], fmt: str) -> Attachment:
+    """The reading list as a file in `fmt` (bibtex, ris, csl-json); ValueError for any other format."""
+    name = fmt.strip().lower()
+    name = _ALIASES.get(name, name)
+    if name not in _FORMATS:
+        raise ValueError(f"Unknown export format {fmt!r}: use bibtex, ris or csl-json.")
+    render, ext, mimetype = _FORMATS[name]
+    return Attachment(f"{FILENAME_STEM}.{ext}", render(papers).encode("utf-8"), mimetype)

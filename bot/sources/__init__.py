@@ -1,0 +1,176 @@
+"""Paper sources: fetch(url) -> bytes is I/O (bot.sources.http); parse(bytes) -> papers is pure.
+
+`parse_any` recognises what it was given from the content, never from the file name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Literal
+
+from bot.models import Paper
+
+FeedKind = Literal["arxiv_rss", "arxiv_api", "journal", "jsonl"]
+
+__all__ = [
+    "FeedError",
+    "FeedKind",
+    "JsonlStats",
+    "ParsedFeed",
+    "SourceUnavailable",
+    "iter_jsonl_papers",
+    "malformed_xml",
+    "parse_any",
+]
+
+
+class FeedError(Exception):
+    """A source could not be read or parsed; str() is one sentence for people."""
+
+
+class SourceUnavailable(FeedError):
+    """The source could not be reached (network error, timeout, HTTP error)."""
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    """The papers of one feed or file, and what kind of source it was."""
+
+    kind: FeedKind
+    papers: list[Paper] = field(default_factory=list)
+    feed_date: dt.date | None = None  # arXiv announcement day (US/Eastern), RSS/Atom only
+    title: str | None = None
+    is_arxiv_feed: bool = False  # an rss.arxiv.org announcement feed (empty on weekends/holidays)
+
+
+@dataclass(slots=True)
+class JsonlStats:
+    """Counts of one JSON-lines stream: filled in while it is being read."""
+
+    lines: int = 0
+    papers: int = 0
+    bad: int = 0
+    errors: list[str] = field(default_factory=list)  # the first few, "line N: reason"
+    max_errors: int = 20
+
+    def record_bad(self, line_number: int, reason: str) -> None:
+        """Count one unreadable line and keep its reason if there is room."""
+        self.bad += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(f"line {line_number}: {reason}")
+
+
+def malformed_xml(err: ET.ParseError, data: bytes | None = None) -> FeedError:
+    """A FeedError for people from an ElementTree parse error."""
+    line = err.position[0] if err.position else None
+    reason = str(err).split(":", 1)[0]  # expat's "mismatched tag: line 1, column 8"
+    if reason == "no element found":  # expat's words for both "empty" and "cut off"
+        if data is not None and _root_name(data[:65536]) is None:
+            return FeedError("not a feed: the document has no root element")
+        reason = "the document ends early; was the download cut off?"
+    where = f" at line {line}" if line else ""
+    return FeedError(f"not a feed: the XML is malformed{where} ({reason})")
+
+
+def iter_jsonl_papers(
+    stream: IO[bytes],
+    source: str,
+    stats: JsonlStats | None = None,
+    on_bad: Callable[[int, str], None] | None = None,
+) -> Iterator[Paper]:
+    """Stream papers from arXiv JSON lines in constant memory, skipping (and counting) bad lines."""
+    from bot.sources.jsonl import paper_from_record
+
+    stats = stats if stats is not None else JsonlStats()
+    for number, raw in enumerate(stream, 1):
+        stats.lines += 1
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict):
+                raise ValueError("the line is not a JSON object")
+            paper = paper_from_record(record, source)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
+            reason = str(err) or type(err).__name__
+            stats.record_bad(number, reason)
+            if on_bad is not None:
+                on_bad(number, reason)
+            continue
+        stats.papers += 1
+        yield paper
+
+
+_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s/>]")
+# rss.arxiv.org feeds: announce types or oai guids, or (an empty weekend feed) arXiv's own link or title.
+_ARXIV_RSS_RE = re.compile(
+    rb"arxiv:announce_type|oai:arXiv\.org:|<title>[^<]*updates on arXiv\.org"
+    rb"|(?:<link>|<id>|href=[\"'])\s*https?://rss\.arxiv\.org/"
+)
+_ARXIV_API_MARKS = (b"a9.com/-/spec/opensearch", b"arxiv:primary_category", b"arxiv.org/api/")
+
+
+def _root_name(head: bytes) -> str | None:
+    """The local name of the root element, skipping the XML declaration, comments and doctype."""
+    text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.DOTALL)
+    match = _ROOT_RE.search(text)
+    return match.group(2).decode("ascii") if match else None
+
+
+def _parse_jsonl_bytes(data: bytes, source: str) -> ParsedFeed:
+    first = data.lstrip().split(b"\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except ValueError:
+        raise FeedError("not a feed: JSON that is not arXiv JSON lines (one record per line)") from None
+    if not isinstance(record, dict) or "id" not in record or "title" not in record:
+        raise FeedError("not a feed: JSON that holds no arXiv records (no id and title)")
+    stats = JsonlStats()
+    papers = list(iter_jsonl_papers(io.BytesIO(data), source, stats))
+    if not papers and stats.bad:
+        raise FeedError(f"not a feed: none of the {stats.bad} JSON lines is an arXiv record")
+    return ParsedFeed(kind="jsonl", papers=papers)
+
+
+def _parse_xml(data: bytes, source: str) -> ParsedFeed:
+    head = data[:65536]
+    root = _root_name(head)
+    if root == "OAI-PMH":
+        raise FeedError("not a feed: this is an arXiv OAI-PMH response, which is not a supported source")
+    if root == "error":
+        raise FeedError("not a feed: the server sent an error document instead of a feed")
+    if root in ("rss", "feed") and _ARXIV_RSS_RE.search(head):
+        from bot.sources.arxiv_rss import parse_arxiv_rss
+
+        return parse_arxiv_rss(data, source)
+    if root == "feed" and any(mark in head for mark in _ARXIV_API_MARKS):
+        from bot.sources.arxiv_api import parse_api_atom
+
+        return ParsedFeed(kind="arxiv_api", papers=parse_api_atom(data, source))
+    from bot.sources.journal_rss import parse_journal
+
+    return parse_journal(data, source)
+
+
+def parse_any(data: bytes, source: str) -> ParsedFeed:
+    """Recognise a feed or JSON-lines file by its content and parse it into papers."""
+    stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        raise FeedError("the file is empty")
+    if stripped[:1] == b"[":
+        raise FeedError("not a feed: a JSON array, not arXiv JSON lines or RSS/Atom")
+    if stripped[:1] == b"{":
+        return _parse_jsonl_bytes(stripped, source)
+    if stripped[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        from bot.sources.journal_rss import parse_journal
+
+        return parse_journal(data, source)  # UTF-16: leave the decoding to feedparser
+    if stripped[:1] != b"<":
+        raise FeedError("not a feed: the content is neither XML nor JSON lines")
+    return _parse_xml(data, source)

@@ -1,0 +1,194 @@
+"""A dedicated parser for rss.arxiv.org feeds (RSS 2.0 and the Atom variant).
+
+ElementTree's C parser plus one pass over each item's children is about ten times
+faster than feedparser on the same bytes, which the ingest benchmark needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+from bot.ids import abs_url, normalize_doi, pdf_url, split_arxiv_id
+from bot.models import Paper
+from bot.sources import FeedError, ParsedFeed, malformed_xml
+from bot.sources.latex import decode_latex
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ARXIV = "{http://arxiv.org/schemas/atom}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+EASTERN = ZoneInfo("America/New_York")
+
+# "arXiv:2609.26811v1 Announce Type: new \nAbstract: …" (the prefix arXiv puts before every abstract).
+_PREFIX_RE = re.compile(r"\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:)?\s*")
+# The common guid form, checked before the general (slower) bot.ids parser.
+_GUID_RE = re.compile(r"oai:arXiv\.org:(\d{4}\.\d{4,5})v(\d+)$")
+_ANNOUNCE_TYPES = frozenset({"new", "cross", "replace", "replace-cross"})
+# Names are separated by top-level commas or a final " and "; affiliations sit in parentheses.
+_AND_RE = re.compile(r"\s+and\s+")
+_AFFILIATION_RE = re.compile(r"\s*\([^()]*(?:\([^()]*\)[^()]*)*\)")
+
+
+def clean(text: str | None) -> str:
+    """Collapse runs of whitespace (newlines, double spaces) into single spaces."""
+    return " ".join(text.split()) if text else ""
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split at commas that are not inside parentheses."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def split_authors(text: str) -> list[str]:
+    """Names from one author string such as `A (Aff1, Aff2), B, and C` (affiliations dropped)."""
+    text = " ".join(text.split())  # once for the whole list: double spaces, newlines
+    if not text:
+        return []
+    # arXiv's dc:creator puts affiliations in parentheses, and those contain commas.
+    parts = _split_top_level(text) if "(" in text else text.split(",")
+    names: list[str] = []
+    for part in parts:
+        if "(" in part:
+            part = _AFFILIATION_RE.sub("", part)
+        for name in _AND_RE.split(part) if " and " in part else (part,):
+            name = name.strip()
+            if name.startswith("and "):
+                name = name[4:]  # "A, B, and C": the Oxford comma leaves "and C"
+            if "\\" in name:
+                name = decode_latex(name)
+            # Scraped lists carry stray punctuation entries (":"); a name has a letter or digit.
+            if name and (name[0].isalnum() or any(ch.isalnum() for ch in name)):
+                names.append(name)
+    return names
+
+
+def eastern_date(value: str | None) -> dt.date | None:
+    """The US/Eastern calendar date of an RFC 822 or ISO 8601 timestamp."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        if value[:1].isdigit():
+            stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        else:
+            stamp = parsedate_to_datetime(value)
+    except (ValueError, TypeError, IndexError):
+        return None
+    if stamp.tzinfo is None:
+        return stamp.date()  # a bare date or local time: take it as written
+    return stamp.astimezone(EASTERN).date()
+
+
+def _paper(
+    fields: dict[str, str], categories: list[str], feed_date: dt.date | None, source: str
+) -> Paper | None:
+    """One Paper from the text of one item's children (keyed by local tag name)."""
+    description = fields.get("description", "")
+    prefix = _PREFIX_RE.match(description)
+    guid = _GUID_RE.match(fields.get("guid", ""))
+    ident = (
+        (guid.group(1), int(guid.group(2)))
+        if guid
+        else split_arxiv_id(fields.get("guid", ""))
+        or (split_arxiv_id(prefix.group("id")) if prefix else None)
+        or split_arxiv_id(fields.get("link", ""))
+    )
+    if ident is None:
+        return None
+    arxiv_id, version = ident
+    announce = fields.get("announce_type") or (prefix.group("type") if prefix else None)
+    announce = announce.strip().lower() if announce else None
+    announced = feed_date or eastern_date(fields.get("pubDate") or fields.get("published"))
+    title = clean(fields.get("title"))
+    abstract = clean(description[prefix.end() :] if prefix else description)
+    return Paper(
+        id=arxiv_id,
+        title=decode_latex(title),
+        authors=split_authors(fields.get("creator", "")),
+        abstract=decode_latex(abstract),
+        categories=categories,
+        primary_category=categories[0] if categories else None,
+        published=announced if announce == "new" else None,
+        updated=announced if announce in ("new", "replace", "replace-cross") else None,
+        announced=announced,
+        version=version,
+        announce_type=announce if announce in _ANNOUNCE_TYPES else None,
+        doi=normalize_doi(fields.get("DOI")),
+        journal_ref=clean(fields.get("journal_reference")) or None,
+        url=abs_url(arxiv_id),
+        pdf_url=pdf_url(arxiv_id),
+        source=source,
+    )
+
+
+def _item_fields(item: ET.Element) -> tuple[dict[str, str], list[str]]:
+    """The children of an <item>/<entry> as {local name: text}, plus its categories in order."""
+    fields: dict[str, str] = {}
+    categories: list[str] = []
+    for child in item:
+        tag = child.tag
+        local = tag[tag.rfind("}") + 1 :] if tag[0] == "{" else tag
+        if local == "category":
+            term = child.get("term") or child.text
+            if term:
+                categories.append(term.strip())
+        elif local == "link":
+            href = child.get("href")
+            if href is None:
+                fields["link"] = child.text or ""
+            elif child.get("rel", "alternate") == "alternate":
+                fields["link"] = href
+        elif local == "summary" or local == "id":
+            fields["description" if local == "summary" else "guid"] = child.text or ""
+        else:
+            fields[local] = child.text or ""
+    return fields, categories
+
+
+def _channel(root: ET.Element) -> tuple[ET.Element, list[ET.Element], bool]:
+    """The element holding the feed metadata, its items, and whether it is Atom."""
+    if root.tag == f"{_ATOM}feed":
+        return root, root.findall(f"{_ATOM}entry"), True
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise FeedError(f"not an arXiv RSS feed: the root element is <{root.tag}>, not <rss> or <feed>")
+    return channel, channel.findall("item"), False
+
+
+def parse_arxiv_rss(data: bytes, source: str) -> ParsedFeed:
+    """Parse an rss.arxiv.org RSS 2.0 or Atom feed into papers (announce type, version, authors …)."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as err:
+        raise malformed_xml(err, data) from None
+    channel, items, is_atom = _channel(root)
+    if is_atom:
+        title = channel.findtext(f"{_ATOM}title")
+        feed_date = eastern_date(channel.findtext(f"{_ATOM}updated"))
+    else:
+        title = channel.findtext("title")
+        feed_date = eastern_date(channel.findtext("pubDate") or channel.findtext("lastBuildDate"))
+    papers = []
+    for item in items:
+        fields, categories = _item_fields(item)
+        paper = _paper(fields, categories, feed_date, source)
+        if paper is not None:
+            papers.append(paper)
+    return ParsedFeed(
+        kind="arxiv_rss", papers=papers, feed_date=feed_date, title=clean(title) or None, is_arxiv_feed=True
+    )

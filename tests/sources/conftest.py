@@ -1,0 +1,24 @@
+"""Fixtures for the sources tests: the real captured feeds and a local feed server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.feed_server import FeedServer, fixtures_root
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    root = fixtures_root()
+    if not root.is_dir():
+        pytest.skip(f"fixtures not found at {root}; set ACADEMICHUB_FIXTURES")
+    return root
+
+
+@pytest.fixture
+def feed_server(fixtures: Path) -> Iterator[FeedServer]:
+    with FeedServer(fixtures) as server:
+        yield server

@@ -1,0 +1,81 @@
+"""Real arXiv abstracts as Paper objects, and a fake OpenAI server per test."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.models import DigestEntry, Paper
+from bot.summarize import LLMSummarizer, MemoryBudget
+from tests.fakes.openai_server import FakeOpenAI
+
+LISTING = "corpus/daily_arxiv_listing_2026-06-16.jsonl"
+
+
+def fixtures_root() -> Path:
+    """$ACADEMICHUB_FIXTURES, else ../shared/fixtures beside the repository."""
+    env = os.environ.get("ACADEMICHUB_FIXTURES")
+    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+
+
+def load_papers(limit: int | None = None, ids: list[str] | None = None) -> list[Paper]:
+    """Papers from the real daily listing (deduplicated, in file order)."""
+    seen: dict[str, Paper] = {}
+    with (fixtures_root() / LISTING).open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["id"] in seen or (ids is not None and row["id"] not in ids):
+                continue
+            seen[row["id"]] = Paper(
+                id=row["id"],
+                title=row["title"],
+                authors=row["authors"],
+                abstract=row["summary"],
+                categories=row["categories"],
+                primary_category=row["categories"][0],
+            )
+            if limit is not None and len(seen) >= limit:
+                break
+    return list(seen.values())
+
+
+def entries_for(papers: list[Paper], tldrs: dict[str, str] | None = None) -> list[DigestEntry]:
+    """Numbered digest entries 1..n."""
+    return [DigestEntry(number=i, paper=p, tldr=(tldrs or {}).get(p.id, "")) for i, p in enumerate(papers, 1)]
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+class SleepRecorder:
+    """Injectable sleep that records waits instead of blocking."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def make_llm(server: FakeOpenAI, **overrides: Any) -> LLMSummarizer:
+    """An LLMSummarizer pointed at the fake server, with small timeouts and no real sleeping."""
+    args: dict[str, Any] = {
+        "api_key": "sk-test",
+        "base_url": server.base_url,
+        "model": "fake-mini",
+        "budget": MemoryBudget(1_000_000),
+        "batch_size": 4,
+        "timeout": 1.0,
+        "max_retries": 2,
+        "sleep": SleepRecorder(),
+    }
+    args.update(overrides)
+    return LLMSummarizer(**args)

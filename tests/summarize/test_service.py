@@ -1,0 +1,180 @@
+"""SummaryService against the fake OpenAI server: request counts, caching, failures, budget."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from bot.config import Settings
+from bot.summarize import (
+    BRIEFING_MAX_CHARS,
+    TLDR_MAX_CHARS,
+    ExtractiveSummarizer,
+    LLMSummarizer,
+    MemoryBudget,
+    MemoryCache,
+    SummaryService,
+    build_summary_service,
+)
+from tests.fakes.openai_server import FakeOpenAI, data_items
+from tests.summarize.conftest import SleepRecorder, entries_for, load_papers, make_llm
+
+
+def service(llm: LLMSummarizer | None, cache: MemoryCache | None = None) -> SummaryService:
+    return SummaryService(llm, ExtractiveSummarizer(), cache or MemoryCache())
+
+
+def build_digest(svc: SummaryService, papers: list, language: str = "en") -> tuple[dict[str, str], str]:
+    """What the engine does per channel: TL;DRs, then the briefing over the numbered entries."""
+    tldrs = svc.tldrs_for(papers, language)
+    return tldrs, svc.briefing_for(entries_for(papers, tldrs), language)
+
+
+def assert_extractive(tldrs: dict[str, str], papers: list) -> None:
+    expected = ExtractiveSummarizer().tldrs(papers, "en")
+    assert tldrs == expected
+
+
+def test_six_papers_cost_at_most_three_requests(fake_openai: FakeOpenAI) -> None:
+    papers = load_papers(6)
+    tldrs, briefing = build_digest(service(make_llm(fake_openai)), papers)
+    assert fake_openai.request_count == 3  # ⌈6/4⌉ TL;DR batches + 1 briefing
+    assert len(fake_openai.requests_of("tldr")) == 2
+    assert tldrs == {p.id: f"Model TL;DR of {p.id}." for p in papers}
+    assert briefing == "Model briefing on [1] [2] [3]."
+
+
+def test_rebuild_and_second_channel_reuse_cached_tldrs(fake_openai: FakeOpenAI) -> None:
+    cache = MemoryCache()
+    svc = service(make_llm(fake_openai), cache)
+    papers = load_papers(6)
+    build_digest(svc, papers)
+    assert len(fake_openai.requests_of("tldr")) == 2
+    build_digest(svc, papers)  # the same digest rebuilt
+    assert len(fake_openai.requests_of("tldr")) == 2
+    before = fake_openai.request_count
+    tldrs, _ = build_digest(svc, [papers[4], papers[1], papers[2]])  # another channel, same papers
+    assert fake_openai.request_count - before <= 1
+    assert tldrs[papers[4].id] == f"Model TL;DR of {papers[4].id}."
+
+
+def test_only_uncached_papers_are_sent(fake_openai: FakeOpenAI) -> None:
+    svc = service(make_llm(fake_openai))
+    papers = load_papers(8)
+    svc.tldrs_for(papers[:3], "en")
+    svc.tldrs_for(papers, "en")
+    sent = [item["id"] for body in fake_openai.requests_of("tldr") for item in data_items(body)]
+    assert sorted(sent) == sorted(p.id for p in papers)  # each paper once
+    svc.tldrs_for(papers, "zh")  # another language is another summary
+    assert len(fake_openai.requests_of("tldr")) == 1 + 2 + 2
+
+
+@pytest.mark.parametrize("mode", ["500", "invalid_json", "wrong_ids", "long_tldr", "hang"])
+def test_failing_server_gives_extractive_results_in_bounded_time(mode: str) -> None:
+    papers = load_papers(6)
+    with FakeOpenAI(mode, hang_seconds=3.0) as server:
+        sleep = SleepRecorder()
+        started = time.monotonic()
+        tldrs, briefing = build_digest(service(make_llm(server, timeout=0.5, sleep=sleep)), papers)
+        elapsed = time.monotonic() - started
+    assert elapsed < 10
+    assert_extractive(tldrs, papers)
+    if mode in ("wrong_ids", "long_tldr"):  # only the TL;DR answers were bad
+        assert briefing == "Model briefing on [1] [2] [3]."
+    else:
+        assert briefing == ExtractiveSummarizer().briefing(entries_for(papers, tldrs), "en")
+    if mode in ("500", "hang"):
+        # one batch tried 1 + max_retries times, then the breaker keeps the rest (and the briefing) local
+        assert server.request_count == 3
+        assert sleep.waits == [0.5, 1.0]
+    else:
+        assert server.request_count == 3  # answers arrived; each batch and the briefing asked once
+
+
+def test_hanging_server_with_default_budgets_finishes_within_a_minute() -> None:
+    papers = load_papers(6)
+    with FakeOpenAI("hang", hang_seconds=30.0) as server:
+        llm = make_llm(server, timeout=30.0, tldr_deadline=2.0, briefing_deadline=1.0)
+        started = time.monotonic()
+        tldrs, briefing = build_digest(service(llm), papers)
+        assert time.monotonic() - started < 5
+    assert_extractive(tldrs, papers)
+    assert briefing
+
+
+def test_rate_limit_honours_retry_after_capped() -> None:
+    papers = load_papers(4)
+    with FakeOpenAI("429", retry_after="3600") as server:
+        server.fail_times = 1
+        sleep = SleepRecorder()
+        tldrs = service(make_llm(server, sleep=sleep)).tldrs_for(papers, "en")
+    assert sleep.waits == [10.0]  # an hour asked, capped at 10 s
+    assert server.request_count == 2
+    assert tldrs == {p.id: f"Model TL;DR of {p.id}." for p in papers}
+
+
+def test_rate_limit_with_short_retry_after() -> None:
+    with FakeOpenAI("429", retry_after="2") as server:
+        server.fail_times = 2
+        sleep = SleepRecorder()
+        tldrs = make_llm(server, sleep=sleep).tldrs(load_papers(2), "en")
+    assert sleep.waits == [2.0, 2.0] and len(tldrs) == 2
+
+
+def test_spent_budget_sends_nothing(fake_openai: FakeOpenAI) -> None:
+    budget = MemoryBudget(1000)
+    budget.add(1000)
+    papers = load_papers(6)
+    tldrs, briefing = build_digest(service(make_llm(fake_openai, budget=budget)), papers)
+    assert fake_openai.request_count == 0
+    assert_extractive(tldrs, papers)
+    assert briefing
+
+
+def test_budget_counts_usage_and_stops_between_batches(fake_openai: FakeOpenAI) -> None:
+    budget = MemoryBudget(10)  # the first answer alone costs more than this
+    tldrs = service(make_llm(fake_openai, budget=budget)).tldrs_for(load_papers(8), "en")
+    assert fake_openai.request_count == 1
+    assert budget.used_today() == fake_openai.tokens > 10
+    assert sum(t.startswith("Model TL;DR") for t in tldrs.values()) == 4
+
+
+def test_no_key_means_extractive_everywhere() -> None:
+    settings = Settings(_env_file=None, OPENAI_API_KEY=None)
+    svc = build_summary_service(settings, MemoryCache(), MemoryBudget(settings.llm_daily_tokens))
+    assert svc.primary is None
+    papers = load_papers(25)
+    tldrs, briefing = build_digest(svc, papers)
+    assert all(0 < len(tldrs[p.id].strip()) <= TLDR_MAX_CHARS for p in papers)
+    assert 0 < len(briefing) <= BRIEFING_MAX_CHARS
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", briefing)}
+    assert cited and cited <= set(range(1, 26))
+
+
+def test_settings_build_the_llm_summarizer(fake_openai: FakeOpenAI) -> None:
+    settings = Settings(
+        _env_file=None,
+        OPENAI_API_KEY="sk-test",
+        OPENAI_BASE_URL=fake_openai.base_url,
+        ACADEMICHUB_LLM_MODEL="fake-mini",
+        ACADEMICHUB_LLM_BATCH=4,
+    )
+    svc = build_summary_service(settings, MemoryCache(), MemoryBudget(settings.llm_daily_tokens))
+    assert isinstance(svc.primary, LLMSummarizer)
+    assert svc.primary.cache_key == "llm:fake-mini:tldr_v1"
+    svc.tldrs_for(load_papers(5), "en")
+    assert fake_openai.request_count == 2
+    assert fake_openai.requests[0]["model"] == "fake-mini"
+
+
+def test_extractive_fallbacks_are_not_cached_under_the_llm_key() -> None:
+    cache = MemoryCache()
+    papers = load_papers(4)
+    with FakeOpenAI("500") as server:
+        service(make_llm(server), cache).tldrs_for(papers, "en")
+    assert {key for (_, key, _) in cache.items} == {"extractive:v1"}
+    with FakeOpenAI() as healthy:  # the next healthy run asks the LLM again
+        tldrs = service(make_llm(healthy), cache).tldrs_for(papers, "en")
+    assert tldrs == {p.id: f"Model TL;DR of {p.id}." for p in papers}
