@@ -216,11 +216,17 @@ class CommandRunner:
         return Reply(text=f"{verb} `{command.rule.text}`. `/papers radar` shows every rule.", ephemeral=False)
 
     def _cmd_unsubscribe(self, command: Command, caller: Caller) -> Reply:
-        removed = self.engine.channels.unsubscribe(caller.channel_key, command.index or 0)
+        index = command.index
+        if index is None and command.rule is not None:  # `unsubscribe cat:cs.LG`
+            info = self.engine.channels.info(caller.channel_key)
+            rules = list(info.rules) if info else []
+            index = rules.index(command.rule) + 1 if command.rule in rules else 0
+        removed = self.engine.channels.unsubscribe(caller.channel_key, index or 0)
         if removed is None:
-            return Reply(
-                text=f"There is no rule {command.index}; `/papers radar` shows the numbers.", error=True
+            what = (
+                f"rule {command.index}" if command.index else f"`{command.rule.text if command.rule else ''}`"
             )
+            return Reply(text=f"There is no {what} on this radar; `/papers radar` lists them.", error=True)
         return Reply(text=f"Removed `{removed.text}`.")
 
     def _cmd_schedule(self, command: Command, caller: Caller) -> Reply:

@@ -39,7 +39,9 @@ def rank(
         for p in papers
         if p.id in matches and p.id not in skip
     ]
-    ranked.sort(key=lambda r: (-r.radar_score, -r.interest, -_newest_key(r.paper), r.paper.id))
+    # Within a day, a higher arXiv id was submitted later: newest first throughout.
+    ranked.sort(key=lambda r: r.paper.id, reverse=True)
+    ranked.sort(key=lambda r: (-r.radar_score, -r.interest, -_newest_key(r.paper)))
     return ranked
 
 

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from bot.calendar import no_listing_reason
+from bot.calendar import is_listing_day, no_listing_reason
 from bot.channels import ChannelInfo
 from bot.delivery import DeliveryService, Poster
 from bot.digest import HINT, assemble, parent_title, rank
@@ -117,9 +117,11 @@ class Digests:
         """Papers announced after the channel's previous digest, up to `day` (shared across channels)."""
         with self.db.session() as session:
             after = outbox.previous_digest_date(session=session, channel_key=info.key, before=day)
-            if after is None:  # a new channel starts with the latest announcement day
+            if after is None:  # a new channel starts with the latest announcement day…
                 latest = paper_repo.latest_announcement(session=session, until=day)
-                after = latest - dt.timedelta(days=1) if latest else day
+                if latest is None or not is_listing_day(day):  # …but not on a day without one
+                    latest = day
+                after = latest - dt.timedelta(days=1)
             key = (after, day)
             if key not in self._windows:
                 papers = paper_repo.papers_announced_between(session=session, after=after, until=day)

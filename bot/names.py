@@ -1,0 +1,219 @@
+"""Author names: folding, index parts and query matching (SPEC §5).
+
+Everything here is pure and cached: `name_parts` runs once per author string during bulk
+load (millions of calls, heavy repetition), and `author_matches` runs on the few candidates
+the store's author-part index returns.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# LaTeX accent commands: \"u, \"{u}, {\"u}, \'{e}, \c{c}, \v s, \H{o} ... -> the bare letter.
+# The accent itself is dropped because folding strips accents anyway.
+_LATEX_ACCENT_RE = re.compile(
+    r"\\(?:[\"'`^~=.]|[cvuHdbkr](?![A-Za-z]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))"
+)
+# Letter commands with no accent: \ss, \o, \aa, \ae, \oe, \l, \i (and upper-case forms).
+_LATEX_LETTER_RE = re.compile(r"\\(ss|SS|aa|AA|ae|AE|oe|OE|o|O|l|L|i|j)(?![A-Za-z])\s*")
+_LATEX_LETTERS = {"ss": "ss", "aa": "a", "ae": "a", "oe": "o", "o": "o", "l": "l", "i": "i", "j": "j"}
+
+# Letters NFKD does not decompose into base + combining mark.
+_LETTER_MAP = str.maketrans(
+    {
+        "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss",
+        "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "n", "ĸ": "k", "ſ": "s", "ƒ": "f",
+    }
+)  # fmt: skip
+# German transliteration (ue = ü) collapsed everywhere, not only in German names: the same
+# fold runs at index time and query time, so "Samuel" -> "samul" on both sides is harmless,
+# and it is the only way "Guehring" can equal "Gühring" without knowing the language.
+# Dropping every e after a/o/u keeps the fold idempotent (fold(fold(x)) == fold(x)).
+_TRANSLIT_RE = re.compile(r"(?<=[aou])e+")
+_APOSTROPHES = "'’ʼ`´"
+_APOSTROPHES_RE = re.compile(f"[{_APOSTROPHES}]")
+_PARENS_RE = re.compile(r"\([^()]*\)?|\[[^\[\]]*\]?")
+_TOKEN_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Name particles: kept as parts; in a query, one in the middle of a name is part of the surname.
+PARTICLES = frozenset({
+    "van", "von", "de", "der", "den", "di", "da", "del", "della", "des", "du", "la", "le", "ter", "ten",
+    "dos", "das", "do", "zu", "zur", "y", "bin", "ibn", "al", "el"
+})  # fmt: skip
+
+
+def _decode_latex(text: str) -> str:
+    text = _LATEX_ACCENT_RE.sub(lambda m: (m.group(1) or m.group(2)).lstrip("\\"), text)
+    text = _LATEX_LETTER_RE.sub(lambda m: _LATEX_LETTERS[m.group(1).lower()], text)
+    return text.replace("{", "").replace("}", "")
+
+
+def _fold(text: str) -> str:
+    if "\\" in text:
+        text = _decode_latex(text)
+    s = text.casefold()
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s.translate(_LETTER_MAP))
+        # NFKD can reveal capitals (mathematical 𝑨 -> A): case-fold once more.
+        s = "".join(c for c in s if not unicodedata.combining(c)).casefold().translate(_LETTER_MAP)
+    return _TRANSLIT_RE.sub("", s)
+
+
+@lru_cache(maxsize=1 << 16)
+def fold(text: str) -> str:
+    """Lower-case, LaTeX-decoded, accent-free, transliteration-insensitive form of a name."""
+    return _fold(text)
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """One author string split into folded given-name and surname tokens."""
+
+    given: tuple[str, ...]
+    surname: tuple[str, ...]
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return self.given + self.surname
+
+
+def _tokens(text: str) -> list[str]:
+    """Folded name tokens ("o'brien" -> "obrien"), suffixes such as Jr. dropped."""
+    s = _fold(text)
+    if any(c in s for c in _APOSTROPHES):  # most names have none: skip the regex
+        s = _APOSTROPHES_RE.sub("", s)
+    return [t for t in _TOKEN_RE.findall(s) if t not in _SUFFIXES]
+
+
+def _drop_affiliations(author: str) -> str:
+    # arXiv's dc:creator puts affiliations in parentheses; an unclosed one runs to the end.
+    if "(" not in author and "[" not in author:
+        return author
+    text = _PARENS_RE.sub(" ", author)
+    return text[: text.index("(")] if "(" in text else text
+
+
+@lru_cache(maxsize=1 << 16)
+def _split_name(author: str) -> _Name:
+    text = _drop_affiliations(author)
+    last, comma, first = text.partition(",")
+    if comma and _tokens(last) and _tokens(first):  # "Grohs, Philipp" (not "Smith, Jr.")
+        return _Name(tuple(_tokens(first)), tuple(_tokens(last)))
+    tokens = _tokens(text)
+    if len(tokens) <= 1:
+        return _Name((), tuple(tokens))
+    whole = [i for i, t in enumerate(tokens) if not _is_initial(t)]
+    if whole and whole[-1] != len(tokens) - 1:  # "Grohs P." (surname first, initials after)
+        k = whole[-1]
+        return _Name(tuple(tokens[:k] + tokens[k + 1 :]), (tokens[k],))
+    start = len(tokens) - 1
+    while start > 1 and tokens[start - 1] in PARTICLES:  # "Ludwig van Beethoven"
+        start -= 1
+    return _Name(tuple(tokens[:start]), tuple(tokens[start:]))
+
+
+def _is_initial(token: str) -> bool:
+    return len(token) == 1 and token.isascii()
+
+
+@lru_cache(maxsize=1 << 18)
+def _parts(author: str) -> tuple[str, ...]:
+    # Parts do not depend on which token is the surname, so bulk load skips _split_name.
+    out: dict[str, None] = {}
+    for token in _tokens(_drop_affiliations(author)):
+        if not _is_initial(token):
+            out[token] = None
+        if "-" in token:  # index "mosella-montoro" and also "mosella", "montoro"
+            out.update((p, None) for p in token.split("-") if not _is_initial(p))
+    return tuple(out)
+
+
+def name_parts(author: str) -> list[str]:
+    """The folded whole-name parts of one author string: the keys of the author index.
+
+    Initials are not parts (a query always has a surname to look up).
+    """
+    return list(_parts(author))
+
+
+def surname_key(author: str) -> str:
+    """The folded last name of an author ("" when there is none)."""
+    surname = _split_name(author).surname
+    return surname[-1] if surname else ""
+
+
+def given_names(author: str) -> list[str]:
+    """The folded given names and initials of an author, in order."""
+    return list(_split_name(author).given)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorQuery:
+    """A parsed author query: required surname parts plus given names that must be compatible."""
+
+    text: str
+    required: tuple[str, ...]  # whole parts every matching author has (surname first)
+    given: tuple[str, ...]  # given names or initials; each needs a compatible author token
+
+    @property
+    def index_keys(self) -> list[str]:
+        """Parts every matching author string contains: intersect their postings, then match."""
+        return list(self.required)
+
+
+@lru_cache(maxsize=4096)
+def parse_author_query(text: str) -> AuthorQuery:
+    """Parse `Grohs`, `P. Grohs`, `Philipp Grohs`, `Grohs, P.`; ValueError when there is no name."""
+    name = _split_name(text)
+    surname = [t for t in name.surname if not _is_initial(t)]
+    given = list(name.given)
+    if not surname:
+        raise ValueError("an author name needs at least one whole name, not only initials")
+    # Particles inside the given part ("Ludwig van Beethoven" split oddly) stay required too.
+    required = [p for t in surname for p in t.split("-") if not _is_initial(p)]
+    particles = [t for t in given[1:] if t in PARTICLES]
+    given = [t for i, t in enumerate(given) if i == 0 or t not in PARTICLES]
+    return AuthorQuery(text=text, required=tuple(dict.fromkeys(required + particles)), given=tuple(given))
+
+
+def _compatible(query_token: str, author_token: str) -> bool:
+    # Whole names must be equal ("Phil" is not "Philipp"); an initial matches its name.
+    if query_token == author_token:
+        return True
+    if _is_initial(query_token):
+        return author_token.startswith(query_token)
+    return _is_initial(author_token) and query_token.startswith(author_token)
+
+
+def _assign(given: tuple[str, ...], pool: list[str]) -> bool:
+    """True when each query given name takes a distinct compatible author token."""
+    if not given:
+        return True
+    head, rest = given[0], given[1:]
+    for i, token in enumerate(pool):
+        if _compatible(head, token) and _assign(rest, pool[:i] + pool[i + 1 :]):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1 << 16)
+def _pieces(author: str) -> tuple[str, ...]:
+    """Author tokens with hyphenated names split, initials included (for given-name checks)."""
+    return tuple(p for t in _split_name(author).tokens for p in t.split("-") if p)
+
+
+def author_matches(query: AuthorQuery, author: str) -> bool:
+    """True when the author string is compatible with the query (whole parts, folded)."""
+    parts = _parts(author)
+    if not all(r in parts for r in query.required):
+        return False
+    if not query.given:
+        return True
+    pool = list(_pieces(author))
+    for r in query.required:  # the surname is used up; what is left can carry given names
+        if r in pool:
+            pool.remove(r)
+    return _assign(query.given, pool)

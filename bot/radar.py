@@ -1,0 +1,258 @@
+"""Channel radars: rules (`author:`, `cat:`, `keyword:`, `feed:`, `include:`) and fast matching.
+
+A day's papers are indexed once (`RadarIndex`); each channel's rules are then answered from
+the index, and each distinct rule is computed once however many channels share it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from bot.models import Paper
+from bot.names import author_matches, name_parts, parse_author_query
+from bot.query import UsageError, author_name, clean_text, normalize_category, quoted, usage_error
+
+__all__ = ["RadarIndex", "RadarMatch", "RadarRule", "UsageError", "match_paper", "parse_rule"]
+
+RuleKind = Literal["author", "cat", "keyword", "feed", "include"]
+# An author hit outranks any number of keyword hits, which outrank category and feed hits.
+SCORES: dict[str, float] = {"author": 100.0, "keyword": 10.0, "cat": 1.0, "feed": 1.0}
+REPLACEMENT_TYPES = frozenset({"replace", "replace-cross"})
+MAX_KEYWORD = 100
+
+
+@dataclass(frozen=True)
+class RadarRule:
+    """One line of a channel's radar."""
+
+    kind: RuleKind
+    value: str
+
+    @property
+    def text(self) -> str:
+        """The rule as typed in `/papers subscribe`: `author:"Philipp Grohs"`, `cat:cs.LG` …"""
+        value = quoted(self.value) if self.kind in ("author", "keyword") else self.value
+        return f"{self.kind}:{value}"
+
+
+class RadarMatch(NamedTuple):
+    """Why a paper is on a channel's radar, and how strongly (a NamedTuple: cheap to build in bulk)."""
+
+    score: float
+    matched_authors: tuple[str, ...]
+    reasons: tuple[str, ...]  # the texts of the rules that matched
+
+
+# ---- parsing rules ----------------------------------------------------------------------------
+
+_RULE_RE = re.compile(r"([A-Za-z]+)\s*:\s*(.*)")
+_URL_RE = re.compile(r"(?:https?|file)://\S+", re.IGNORECASE)
+_KINDS = {"author": "author", "cat": "cat", "category": "cat", "keyword": "keyword", "kw": "keyword"}
+_KINDS |= {"feed": "feed", "include": "include"}
+_EXAMPLES = ("subscribe cat:cs.LG", 'subscribe author:"Philipp Grohs"', 'subscribe keyword:"neural operator"')
+
+
+def _unquote(value: str, kind: str) -> str:
+    value = value.strip()
+    value = value[1:] if value.startswith('"') else value
+    value = value[:-1] if value.endswith('"') else value
+    if '"' in value:
+        raise usage_error(f"Put one `{kind}:` value in one pair of quotes", "subscribe", *_EXAMPLES[1:])
+    return " ".join(value.split())
+
+
+def _author_rule(value: str) -> RadarRule:
+    try:
+        return RadarRule("author", author_name(value))
+    except UsageError:
+        raise usage_error(f"`{value[:40]}` has no name to look up", "subscribe", _EXAMPLES[1]) from None
+
+
+def _cat_rule(value: str) -> RadarRule:
+    cat = normalize_category(value)
+    if cat is None:
+        what = "One rule at a time" if " " in value else f"`{value[:40]}` is not an arXiv category"
+        raise usage_error(what, "subscribe", "subscribe cat:cs.LG", "subscribe cat:math")
+    return RadarRule("cat", cat)
+
+
+def _keyword_rule(value: str) -> RadarRule:
+    if not any(c.isalnum() for c in value) or len(value) > MAX_KEYWORD:
+        raise usage_error(
+            f"A keyword needs letters and at most {MAX_KEYWORD} characters", "subscribe", _EXAMPLES[2]
+        )
+    return RadarRule("keyword", value)
+
+
+def _feed_rule(value: str) -> RadarRule:
+    if not _URL_RE.fullmatch(value):
+        raise usage_error(
+            "`feed:` needs the feed's URL", "subscribe", "subscribe feed:https://rss.arxiv.org/rss/math.NA"
+        )
+    return RadarRule("feed", value)
+
+
+def _include_rule(value: str) -> RadarRule:
+    if value.lower() not in ("replacements", "replacement", "replaced", "replace"):
+        raise usage_error(
+            "The only `include:` is replacements", "subscribe", "subscribe include:replacements"
+        )
+    return RadarRule("include", "replacements")
+
+
+_RULE_PARSERS: dict[str, Callable[[str], RadarRule]] = {
+    "author": _author_rule,
+    "cat": _cat_rule,
+    "keyword": _keyword_rule,
+    "feed": _feed_rule,
+    "include": _include_rule,
+}
+
+
+def parse_rule(text: str) -> RadarRule:
+    """Parse one radar rule (`cat:cs.LG`, `author:"Philipp Grohs"` …); raises UsageError."""
+    s = clean_text(text)
+    if _URL_RE.fullmatch(s):  # a bare feed URL
+        return RadarRule("feed", s)
+    m = _RULE_RE.fullmatch(s)
+    if not m or m.group(1).lower() not in _KINDS:
+        if s and normalize_category(s.strip('"')):  # `subscribe cs.LG`
+            return RadarRule("cat", normalize_category(s.strip('"')) or "")
+        raise usage_error("A radar rule needs a kind and a value", "subscribe", *_EXAMPLES)
+    kind = _KINDS[m.group(1).lower()]
+    value = _unquote(m.group(2), kind)
+    if not value:
+        raise usage_error(f"`{kind}:` needs a value", "subscribe", *_EXAMPLES)
+    return _RULE_PARSERS[kind](value)
+
+
+# ---- matching ---------------------------------------------------------------------------------
+
+_GAP = r"[\s\-‐‑–]+"  # "physics-informed" matches "physics informed" and the other way round
+_Hits = dict[int, tuple[str, ...]]  # paper index -> the author strings that matched (or ())
+
+
+def _keyword_pattern(keyword: str) -> tuple[re.Pattern[str], str]:
+    """A whole-word, case-insensitive regex (the last word may take a plural s/es) and its longest piece."""
+    pieces = [p for p in re.split(_GAP, keyword.casefold()) if p]
+    first = re.escape(pieces[0])
+    # The literal comes first so that re scans for it quickly; the word boundary before it is
+    # then checked by a fixed-width lookbehind.
+    head = first + (rf"(?<!\w{first})" if pieces[0][0].isalnum() else "")
+    body = "".join(_GAP + re.escape(p) for p in pieces[1:])
+    tail = r"(?:e?s)?(?!\w)" if pieces[-1][-1].isalnum() else ""
+    return re.compile(head + body + tail), max(pieces, key=len)
+
+
+class RadarIndex:
+    """A day's papers indexed by author part, category and archive; their text for keywords."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = list(papers)
+        self._parts: dict[str, list[tuple[int, str]]] = {}
+        self._cats: dict[str, set[int]] = {}
+        for i, paper in enumerate(self.papers):
+            for author in paper.authors:
+                for part in name_parts(author):
+                    self._parts.setdefault(part, []).append((i, author))
+            cats = [*paper.categories, paper.primary_category] if paper.primary_category else paper.categories
+            for raw in cats:
+                cat = normalize_category(raw) or raw
+                self._cats.setdefault(cat, set()).add(i)
+                self._cats.setdefault(cat.split(".")[0], set()).add(i)  # cat:math covers math.*
+        self._text = ""  # every title + abstract, case-folded, NUL-separated; built on first use
+        self._replacements = {i for i, p in enumerate(self.papers) if p.announce_type in REPLACEMENT_TYPES}
+        self._ascii = ""
+        self._starts: list[int] = []
+        self._hits: dict[tuple[str, str], _Hits] = {}  # shared by every channel with the same rule
+
+    def _author_hits(self, value: str) -> _Hits:
+        try:
+            query = parse_author_query(value)
+        except ValueError:
+            return {}
+        postings = min((self._parts.get(k, []) for k in query.index_keys), key=len, default=[])
+        hits: dict[int, list[str]] = {}
+        for i, author in postings:
+            if author_matches(query, author):
+                hits.setdefault(i, []).append(author)
+        return {i: tuple(a) for i, a in hits.items()}
+
+    def _keyword_hits(self, keyword: str) -> _Hits:
+        # str.find over all the day's text finds candidate papers at C speed (the longest piece
+        # skips furthest); the regex then checks whole words in each candidate paper once.
+        if not self._starts:
+            texts = [f"{p.title}\n{p.abstract}".casefold() for p in self.papers]
+            self._starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
+            self._text = "\0".join(texts)
+            # Same length, one byte per char: str.find is fastest on an ASCII string.
+            self._ascii = self._text.encode("ascii", "replace").decode("ascii")
+        pattern, needle = _keyword_pattern(keyword)
+        haystack = self._ascii if needle.isascii() else self._text
+        hits: _Hits = {}
+        pos = haystack.find(needle)
+        while pos >= 0:  # one step per candidate paper, however often the needle occurs in it
+            i = bisect.bisect_right(self._starts, pos) - 1
+            end = self._starts[i + 1] - 1
+            if pattern.search(self._text, self._starts[i], end):
+                hits[i] = ()
+            pos = haystack.find(needle, end)
+        return hits
+
+    def _rule_hits(self, rule: RadarRule) -> _Hits:
+        key = (rule.kind, rule.value.casefold() if rule.kind == "keyword" else rule.value)
+        if key not in self._hits:
+            if rule.kind == "author":
+                self._hits[key] = self._author_hits(rule.value)
+            elif rule.kind == "cat":
+                cat = normalize_category(rule.value) or rule.value
+                self._hits[key] = dict.fromkeys(self._cats.get(cat, ()), ())
+            elif rule.kind == "keyword" and re.sub(_GAP, "", rule.value):
+                self._hits[key] = self._keyword_hits(rule.value)
+            elif rule.kind == "feed":
+                self._hits[key] = {
+                    i: () for i, p in enumerate(self.papers) if p.source and rule.value in p.source
+                }
+            else:
+                self._hits[key] = {}
+        return self._hits[key]
+
+    def match(
+        self, rules: Sequence[RadarRule], *, include_replacements: bool | None = None
+    ) -> dict[str, RadarMatch]:
+        """Paper id -> match for every paper any rule matches, best first."""
+        unique = list(dict.fromkeys(rules))
+        if include_replacements is None:
+            include_replacements = any(r.kind == "include" for r in unique)
+        skip = set() if include_replacements else self._replacements
+        weight = {rule.text: SCORES.get(rule.kind, 0.0) for rule in unique}
+        reasons: dict[int, list[str]] = {}  # the hot loop: one dict lookup per hit
+        authors: dict[int, list[str]] = {}
+        for rule in unique:
+            hits, reason = self._rule_hits(rule), rule.text
+            for i in hits.keys() - skip:
+                found = reasons.get(i)
+                if found is None:
+                    reasons[i] = [reason]
+                else:
+                    found.append(reason)
+            if rule.kind == "author":
+                for i, names in hits.items():
+                    authors.setdefault(i, []).extend(names)
+        scored = sorted(((sum(weight[r] for r in found), i) for i, found in reasons.items()), reverse=True)
+        out: dict[str, RadarMatch] = {}
+        for score, i in scored:
+            paper = self.papers[i]
+            names = tuple(dict.fromkeys(a for a in paper.authors if a in authors[i])) if i in authors else ()
+            out[paper.id] = RadarMatch(score, names, tuple(reasons[i]))
+        return out
+
+
+def match_paper(paper: Paper, rules: Sequence[RadarRule]) -> RadarMatch | None:
+    """How one paper matches a radar, or None."""
+    return RadarIndex([paper]).match(rules).get(paper.id)

@@ -1,0 +1,171 @@
+"""Author names: folding, index parts, query matching (SPEC §5)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.names import author_matches, fold, given_names, name_parts, parse_author_query, surname_key
+
+GUHRING = ["Gühring", "Guehring", "Guhring", 'G\\"uhring', 'G\\"{u}hring', '{G\\"u}hring', "GÜHRING"]
+
+
+@pytest.mark.parametrize("spelling", GUHRING)
+def test_every_spelling_folds_alike(spelling: str) -> None:
+    assert fold(spelling) == "guhring"
+
+
+@pytest.mark.parametrize("query", GUHRING)
+@pytest.mark.parametrize("author", [f"Ingo {s}" for s in GUHRING] + [f"{s}, Ingo" for s in GUHRING])
+def test_every_spelling_matches_every_spelling(query: str, author: str) -> None:
+    assert author_matches(parse_author_query(query), author)
+    assert author_matches(parse_author_query(f"I. {query}"), author)
+
+
+@pytest.mark.parametrize(
+    ("query", "author", "expected"),
+    [
+        ("Grohs", "Philipp Grohs", True),
+        ("Grohs", "P. Grohs", True),
+        ("Grohs", "Grohs, Philipp", True),
+        ("Grohs", "Anna Grohs", True),
+        ("Grohs", "Philipp Grohsmann", False),
+        ("Grohs", "Grohsmann", False),
+        ("grohs", "PHILIPP GROHS", True),
+        ("P. Grohs", "Philipp Grohs", True),
+        ("P. Grohs", "P. Grohs", True),
+        ("P. Grohs", "Grohs, Philipp", True),
+        ("P. Grohs", "Anna Grohs", False),
+        ("P Grohs", "Philipp Grohs", True),
+        ("Philipp Grohs", "P. Grohs", True),
+        ("Philipp Grohs", "Philipp C. Grohs", True),
+        ("Philipp Grohs", "Anna Grohs", False),
+        ("Philipp Grohs", "Grohs", False),  # a given name, when asked for, must be there
+        ("Phil Grohs", "Philipp Grohs", False),  # whole names only: no prefix matching
+        ("Grohs, P.", "Philipp Grohs", True),
+        ("Grohs, P.", "Anna Grohs", False),
+        ("Grohs, Philipp", "P. Grohs", True),
+        ("Grohs P.", "Philipp Grohs", True),
+        ("Philipp Grohs", "Philipp Grohs (University of Vienna, Austria)", True),
+        ("Vienna", "Philipp Grohs (University of Vienna, Austria)", False),  # affiliations are not names
+        ("Mosella-Montoro", "Albert Mosella-Montoro", True),
+        ("Montoro", "Albert Mosella-Montoro", True),
+        ("Mosella", "Albert Mosella-Montoro", True),
+        ("Mosella-Montoro", "Albert Mosella Montoro", True),
+        ("Mosella-Montoro", "Albert Mosella", False),
+        ("van Beethoven", "Ludwig van Beethoven", True),
+        ("Ludwig van Beethoven", "L. van Beethoven", True),
+        ("Beethoven", "Ludwig van Beethoven", True),
+        ("Quoc Le", "Quoc V. Le", True),
+        ("Q. Le", "Quoc V. Le", True),
+        ("Le", "Quoc V. Le", True),
+        ("Le", "Lea Smith", False),
+        ("O'Brien", "Conan O’Brien", True),
+        ("Andre Weil", "Andr\\'e Weil", True),
+        ("Erdős", "Paul Erd\\H{o}s", True),
+        ("Sierpinski", "Wac{\\l}aw Sierpi\\'nski", True),
+        ("Müller", "Thomas Mueller", True),
+        ("Smith", "John Smith Jr.", True),
+        # Real non-ASCII names from the 2026-06-16 arXiv listing.
+        ("Schmidhuber", "Jürgen Schmidhuber", True),
+        ("Juergen Schmidhuber", "Jürgen Schmidhuber", True),
+        ("J. Schmidhuber", "Jürgen Schmidhuber", True),
+        ("Anna Schmidhuber", "Jürgen Schmidhuber", False),
+        ("Netland", "Torbjørn Netland", True),
+        ("Torbjorn Netland", "Torbjørn Netland", True),
+        ("Dusek", "Ondřej Dušek", True),
+        ("Ondrej Dusek", "Ondřej Dušek", True),
+        ("Badea", "Ştefan-Bogdan Badea", True),
+        ("Stefan Badea", "Ştefan-Bogdan Badea", True),
+        ("S.-B. Badea", "Ştefan-Bogdan Badea", True),
+        ("Dervisoglu", "Anıl Dervişoğlu", True),
+        ("Kazienko", "Przemysław Kazienko", True),
+        ("Silva", "Diogo Glória-Silva", True),
+        ("Gloria-Silva", "Diogo Glória-Silva", True),
+        ("Sobester", "András Sóbester", True),
+        ("Curk", "Tomaž Curk", True),
+        ("Häggström", "Ida Haggstrom", True),
+    ],
+)
+def test_author_matching(query: str, author: str, expected: bool) -> None:
+    assert author_matches(parse_author_query(query), author) is expected
+
+
+@pytest.mark.parametrize(
+    ("author", "parts", "surname", "given"),
+    [
+        ("Philipp Grohs", ["philipp", "grohs"], "grohs", ["philipp"]),
+        ("Grohs, Philipp", ["grohs", "philipp"], "grohs", ["philipp"]),
+        ("P. C. Grohs", ["grohs"], "grohs", ["p", "c"]),
+        ("Grohs P.", ["grohs"], "grohs", ["p"]),
+        (
+            "Albert Mosella-Montoro",
+            ["albert", "mosella-montoro", "mosella", "montoro"],
+            "mosella-montoro",
+            ["albert"],
+        ),
+        ("Ludwig van Beethoven", ["ludwig", "van", "beethoven"], "beethoven", ["ludwig"]),
+        ("Philipp Grohs (Uni Wien, Austria)", ["philipp", "grohs"], "grohs", ["philipp"]),
+        ("Philipp Grohs (Uni Wien", ["philipp", "grohs"], "grohs", ["philipp"]),
+        ("John Smith Jr.", ["john", "smith"], "smith", ["john"]),
+        ("Ştefan-Bogdan Badea", ["stefan-bogdan", "stefan", "bogdan", "badea"], "badea", ["stefan-bogdan"]),
+        ("Jürgen Schmidhuber", ["jurgen", "schmidhuber"], "schmidhuber", ["jurgen"]),
+        ("", [], "", []),
+        ("(only an affiliation)", [], "", []),
+    ],
+)
+def test_name_parts(author: str, parts: list[str], surname: str, given: list[str]) -> None:
+    assert name_parts(author) == parts
+    assert surname_key(author) == surname
+    assert given_names(author) == given
+
+
+def test_index_keys_are_parts_every_match_has() -> None:
+    assert parse_author_query("Grohs").index_keys == ["grohs"]
+    assert parse_author_query("Philipp Grohs").index_keys == ["grohs"]  # P. Grohs has no "philipp"
+    assert parse_author_query("Mosella-Montoro").index_keys == ["mosella", "montoro"]
+    assert set(parse_author_query("Ludwig van Beethoven").index_keys) == {"van", "beethoven"}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "P.", "P. C.", "(Vienna)", "🙂", "--"])
+def test_a_query_without_a_whole_name_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_author_query(text)
+
+
+@given(st.text())
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.text())
+def test_parts_are_folded_and_never_raise(author: str) -> None:
+    for part in name_parts(author):
+        assert part and fold(part) == part and not part.isspace()
+    surname_key(author)
+    given_names(author)
+
+
+_NAME_WORD = st.text(alphabet=st.characters(categories=("Lu", "Ll")), min_size=2, max_size=10)
+
+
+@given(st.lists(_NAME_WORD, min_size=1, max_size=4), st.booleans())
+def test_a_name_matches_itself_and_its_initialled_form(words: list[str], comma: bool) -> None:
+    author = f"{words[-1]}, {' '.join(words[:-1])}" if comma and len(words) > 1 else " ".join(words)
+    try:
+        query = parse_author_query(author)
+    except ValueError:
+        return  # e.g. letters that fold to nothing
+    assert author_matches(query, author)
+    for key in query.index_keys:
+        assert key in name_parts(author)
+
+
+@given(st.text(), st.text())
+def test_matching_never_raises(query: str, author: str) -> None:
+    try:
+        parsed = parse_author_query(query)
+    except ValueError:
+        return
+    assert author_matches(parsed, author) in (True, False)
