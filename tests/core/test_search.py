@@ -1,0 +1,115 @@
+"""Search over the store through the same path a slash command takes, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.models import Caller
+from bot.query import UsageError
+from tests.conftest import FIXTURES
+from tests.feeds import Item, write_feed
+
+DAY = dt.date(2026, 6, 16)
+PEOPLE = [
+    Item(id="2606.40001", title="Deep ReLU networks and approximation", creators="Philipp Grohs",
+         categories=["math.NA", "cs.LG"], abstract="We study approximation rates. Shared representation helps."),
+    Item(id="2606.40002", title="Operator learning with kernels", creators="P. Grohs, Lukas Herrmann",
+         categories=["cs.LG"], abstract="A shared representation of operators for operator learning."),
+    Item(id="2606.40003", title="Graph limits", creators="Anna Grohs", categories=["math.CO"],
+         abstract="Representation shared across graphs, a survey."),
+    Item(id="2606.40004", title="Unrelated name", creators="Thomas Grohsmann", categories=["math.AP"],
+         abstract="We study a PDE."),
+    Item(id="2606.40005", title="Expressivity", creators="Philipp G\\\"uhring", categories=["cs.LG"],
+         abstract="Neural network expressivity."),
+    Item(id="2606.40006", title="Sobolev training", creators="Philipp Guehring", categories=["cs.LG"],
+         abstract="Training in Sobolev norms."),
+    Item(id="2606.40007", title="Compression", creators="Philipp Guhring", categories=["stat.ML"],
+         abstract="Compressing networks."),
+]
+
+
+@pytest.fixture
+def store(engine: Engine, tmp_path: Path) -> Engine:
+    engine.ingest([write_feed(tmp_path / "people.xml", PEOPLE, DAY)])
+    engine.ingest([str(FIXTURES / "corpus" / "kaggle_arxiv_metadata_oai_snapshot_first200.jsonl")])
+    return engine
+
+
+def ids(engine: Engine, text: str, limit: int = 20) -> set[str]:
+    return {p.id for p in engine.search(text, limit=limit)}
+
+
+def test_author_surname_matches_forms_not_longer_names(store: Engine) -> None:
+    assert ids(store, "author Grohs") == {"2606.40001", "2606.40002", "2606.40003"}
+    assert ids(store, "search author:Grohs") == {"2606.40001", "2606.40002", "2606.40003"}
+
+
+def test_author_with_initial_must_be_compatible(store: Engine) -> None:
+    assert ids(store, 'author "P. Grohs"') == {"2606.40001", "2606.40002"}
+    assert ids(store, "author Philipp Grohs") == {"2606.40001", "2606.40002"}
+
+
+@pytest.mark.parametrize("spelling", ["Gühring", "Guehring", "Guhring"])
+def test_transliterations_find_every_spelling(store: Engine, spelling: str) -> None:
+    assert ids(store, f"author {spelling}") == {"2606.40005", "2606.40006", "2606.40007"}
+
+
+def test_categories_cross_lists_archives_and_old_style_ids(store: Engine) -> None:
+    assert "2606.40001" in ids(store, "cat math.NA")  # cross-listed there, primary math.NA
+    assert ids(store, "cat:math", limit=50) >= {"2606.40001", "2606.40003", "2606.40004"}
+    old = ids(store, "cat hep-ph", limit=50)
+    assert "0704.0001" in old and all(not i.startswith("2606") for i in old)
+
+
+def test_phrase_first_exclusion_and_combination(store: Engine) -> None:
+    ranked = [p.id for p in store.search("search shared representation", limit=5)]
+    assert ranked[0] in {"2606.40001", "2606.40002"} and "2606.40003" in ranked
+    assert ranked.index("2606.40003") > max(ranked.index("2606.40001"), ranked.index("2606.40002"))
+    assert "2606.40003" not in ids(store, "search representation -survey")
+    assert ids(store, 'author:Grohs cat:cs.LG "shared representation"') == {"2606.40002", "2606.40001"}
+
+
+def test_more_continues_the_callers_last_query(store: Engine) -> None:
+    caller = Caller(platform="slack", workspace="T0LAB", channel="C0PAPERS", user="U0BOB")
+    other = Caller(platform="slack", workspace="T0LAB", channel="C0PAPERS", user="U0ANN")
+    first = store.handle("cat hep-ph", caller)
+    assert len(first.papers) == 5 and first.has_more
+    store.handle("author Grohs", other)  # another user's query does not move Bob's cursor
+    second = store.handle("more", caller)
+    assert len(second.papers) == 5
+    assert not {p.id for p in first.papers} & {p.id for p in second.papers}
+    newest_first = [p.published for p in first.papers + second.papers]
+    assert newest_first == sorted(newest_first, reverse=True)
+
+
+HOSTILE = [
+    "",
+    '"unclosed quote',
+    "x" * 5000,
+    "author \x00\x07\x1b[31m",
+    "search 🦄🔥 emoji",
+    "search '; DROP TABLE papers; --",
+    'search "a" OR "b" NEAR(c d) title:* ^e',
+    "cat:",
+    "since:forever",
+    "author:",
+    "paper not-an-id",
+    "unsubscribe 999",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_any_text_gets_an_answer_and_the_store_is_unharmed(store: Engine, text: str) -> None:
+    caller = Caller(platform="console", workspace="local", channel="lab", user="me")
+    reply = store.handle(text, caller)
+    assert reply.text and "Traceback" not in reply.text
+    assert ids(store, "author Grohs") == {"2606.40001", "2606.40002", "2606.40003"}
+
+
+def test_engine_search_raises_usage_error_for_non_queries(store: Engine) -> None:
+    with pytest.raises(UsageError):
+        store.search("subscribe cat:cs.LG")
