@@ -125,3 +125,30 @@ if __name__ == "__main__":  # build the demo's bundled day
     out = ROOT / "bot" / "data" / "arxiv_cs_2026-06-16.rss.gz"
     out.write_bytes(gzip.compress(data, mtime=0))
     print(f"wrote {out} ({len(data)} bytes before gzip)")
+
+
+def _kaggle_date(day: dt.date) -> str:
+    return format_datetime(dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=dt.UTC), usegmt=True)
+
+
+def snapshot_records(count: int, seed: int = 20260616) -> Iterator[dict[str, object]]:
+    """`count` records in the Kaggle arxiv-metadata-oai-snapshot shape, built from the real listing
+    records: real titles, abstracts and author lists, with deterministic new ids and dates walking
+    back 2,000 papers per announcement day (so a million papers span a few years)."""
+    rows = all_rows()
+    rng = random.Random(seed)
+    for i, (arxiv_id, day) in enumerate(synthetic_ids(count, dt.date(2026, 6, 16), seed)):
+        row = rows[(i * 7919 + rng.randrange(len(rows))) % len(rows)]
+        cats = [str(c) for c in row.get("categories") or []]  # type: ignore[union-attr]
+        yield {
+            "id": arxiv_id,
+            "authors": ", ".join(str(a) for a in row.get("authors") or []),  # type: ignore[union-attr]
+            "title": row["title"],
+            "comments": row.get("comment"),
+            "journal-ref": None,
+            "doi": None,
+            "categories": " ".join(cats),
+            "abstract": row.get("summary") or "",
+            "versions": [{"version": "v1", "created": _kaggle_date(day)}],
+            "update_date": day.isoformat(),
+        }

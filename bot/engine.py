@@ -94,7 +94,7 @@ class Engine:
 
     def show(self, ref: str) -> Paper | None:
         """One stored paper by any form of its id (SPEC §4)."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return paper_repo.get_paper(session=session, ref=ref)
 
     def search(self, text: str, limit: int = 5, offset: int = 0) -> list[Paper]:
@@ -108,7 +108,8 @@ class Engine:
         return self.find(spec, limit=limit, offset=offset)
 
     def find(self, spec: SearchSpec, limit: int = 5, offset: int = 0) -> list[Paper]:
-        with self.db.session() as session:
+        """Run a search spec against the store."""
+        with self.db.reading() as session:
             return search_papers(session=session, spec=spec, offset=offset, limit=limit)
 
     # --- chat -------------------------------------------------------------------
@@ -119,7 +120,7 @@ class Engine:
     # --- reading list -------------------------------------------------------------
     def paper_for_message(self, message_ref: str) -> str | None:
         """The paper id a posted digest message carries (for reactions and buttons)."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             row = outbox.find_delivery_by_message(session=session, message_ref=message_ref)
             return row.paper_id if row else None
 

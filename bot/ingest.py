@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import IO
 
 from bot.calendar import listing_day_of, no_listing_reason
 from bot.models import IngestReport, Paper, SourceResult
-from bot.sources import FeedError, ParsedFeed, iter_jsonl_papers, parse_any
+from bot.names import name_parts
+from bot.sources import FeedError, JsonlStats, ParsedFeed, iter_jsonl_papers, parse_any
 from bot.sources.http import fetch
 from bot.store import papers as paper_repo
 from bot.store import state as state_repo
@@ -33,12 +37,15 @@ def _local_path(source: str) -> Path | None:
     return Path(source).expanduser()
 
 
-def _open_local(path: Path) -> IO[bytes]:
+@contextmanager
+def _open_local(path: Path) -> Iterator[IO[bytes]]:
     """The file's bytes, gunzipped when it is gzip (the demo's bundled day is)."""
-    raw = path.open("rb")
-    if raw.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-    return raw
+    with path.open("rb") as raw:
+        if raw.peek(2)[:2] == b"\x1f\x8b":
+            with gzip.GzipFile(fileobj=raw) as unzipped:
+                yield io.BufferedReader(unzipped)
+        else:
+            yield raw
 
 
 def _looks_like_json_lines(stream: IO[bytes]) -> bool:
@@ -48,7 +55,20 @@ def _looks_like_json_lines(stream: IO[bytes]) -> bool:
 
 def _batches(papers: Iterator[Paper], size: int) -> Iterator[list[Paper]]:
     while batch := list(islice(papers, size)):
+        for paper in batch:  # warm the name-part cache here, in the parsing thread
+            for author in paper.authors:
+                name_parts(author)
         yield batch
+
+
+def _read_ahead(batches: Iterator[list[Paper]]) -> Iterator[list[Paper]]:
+    """Parse the next batch in a thread while this one is written: SQLite and the network
+    driver release the GIL while they work, so parsing and storing overlap on two cores."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-parse") as pool:
+        pending = pool.submit(next, batches, None)
+        while (batch := pending.result()) is not None:
+            pending = pool.submit(next, batches, None)
+            yield batch
 
 
 class Ingestor:
@@ -118,7 +138,8 @@ class Ingestor:
     def _ingest_stream(self, source: str, stream: IO[bytes], progress: Progress | None) -> SourceResult:
         """Stream JSON lines in batches: a million-record back-fill in constant memory."""
         result = SourceResult(source=source)
-        for batch in _batches(iter_jsonl_papers(stream, source), BULK_BATCH):
+        stats = JsonlStats()
+        for batch in _read_ahead(_batches(iter_jsonl_papers(stream, source, stats), BULK_BATCH)):
             with self.db.session() as session:
                 counts = paper_repo.upsert_papers(session=session, papers=batch)
             result.new += counts.new
@@ -126,4 +147,8 @@ class Ingestor:
             result.unchanged += counts.unchanged
             if progress:
                 progress(source, result.new + result.updated + result.unchanged)
+        if stats.bad:
+            if not stats.papers:
+                raise FeedError(f"no paper in {stats.lines} lines of JSON ({stats.errors[0]})")
+            result.note = f"{stats.bad} malformed lines skipped (first: {stats.errors[0]})"
         return result

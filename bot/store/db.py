@@ -38,7 +38,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_sql_engine(url: str) -> Engine:
+def make_sql_engine(url: str, read_only: bool = False) -> Engine:
     """A SQLAlchemy engine with the project's SQLite pragmas or PostgreSQL settings."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -46,10 +46,14 @@ def make_sql_engine(url: str) -> Engine:
             Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; emit it ourselves so that
-        # `BEGIN IMMEDIATE` (used for leases) works.
+        # pysqlite's own transaction handling is switched off so we emit BEGIN ourselves:
+        # IMMEDIATE takes the write lock up front, so concurrent writers queue on
+        # busy_timeout instead of failing at once when a read lock cannot be upgraded.
+        # Read-only sessions use a second engine with plain (deferred) BEGIN: WAL readers
+        # never wait for writers.
+        begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -69,11 +73,19 @@ class Database:
         self.engine = make_sql_engine(url)
         self.dialect = self.engine.dialect.name
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reader = make_sql_engine(url, read_only=True) if self.dialect == "sqlite" else self.engine
+        self._read_sessions = sessionmaker(self._reader, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session in a transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (searches, lookups): never waits for a writer on SQLite."""
+        with self._read_sessions() as session, session.begin():
             yield session
 
     def current_revision(self) -> str | None:
@@ -111,3 +123,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._reader.dispose()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.ids import canonical_id, normalize_doi, split_arxiv_id
@@ -16,6 +16,7 @@ from bot.names import name_parts
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 
 _CHUNK = 500
+_PAPERS = cast(Table, PaperRow.__table__)
 _PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper)]
 
 
@@ -180,7 +181,8 @@ def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
 
 
 def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
-    session.execute(insert(PaperRow), [_row_values(p) for p in fresh])
+    # Core inserts (table, not ORM class) go straight to the driver's executemany.
+    session.execute(insert(_PAPERS), [_row_values(p) for p in fresh])
     pks = dict(
         session.execute(select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))).all()
     )
@@ -188,12 +190,25 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
 
 
 def _write_index_rows(session: Session, items: Sequence[tuple[int, Paper]]) -> None:
-    parts = {(part, pk) for pk, p in items for author in p.authors for part in name_parts(author)}
-    cats = {(cat, pk) for pk, p in items for cat in p.categories}
-    if parts:
-        session.execute(insert(PaperAuthorPart), [{"part": a, "paper_pk": b} for a, b in parts])
-    if cats:
-        session.execute(insert(PaperCategory), [{"category": a, "paper_pk": b} for a, b in cats])
+    # Sorted by key, the rows land in B-tree order: far fewer page splits on bulk loads.
+    parts = sorted({(part, pk) for pk, p in items for author in p.authors for part in name_parts(author)})
+    cats = sorted({(cat, pk) for pk, p in items for cat in p.categories})
+    _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), parts)
+    _insert_pairs(session, "paper_categories", ("category", "paper_pk"), cats)
+
+
+def _insert_pairs(
+    session: Session, table: str, columns: tuple[str, str], rows: list[tuple[str, int]]
+) -> None:
+    """Plain executemany of (key, pk) tuples: the index tables take ~15 rows per paper, and
+    building a parameter dict per row costs more than the insert itself on bulk loads."""
+    if not rows:
+        return
+    mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {table} ({columns[0]}, {columns[1]}) VALUES ({mark}, {mark})"  # fixed names only
+    )
+    session.connection().exec_driver_sql(statement, rows)
 
 
 def _update_one(session: Session, row: Any, paper: Paper) -> None:

@@ -197,10 +197,11 @@ def downgrade() -> None:
 # Full-text search is each engine's own index (SPEC §9): FTS5 over title+abstract on
 # SQLite (external content, kept in step by triggers), a generated, weighted tsvector
 # with a GIN index on PostgreSQL. Porter stemming on SQLite matches PostgreSQL's
-# english configuration closely enough that both answer the same queries.
+# english configuration closely enough that both answer the same queries. Results are
+# ordered by date, never by bm25, so FTS5 keeps no per-document sizes (columnsize=0).
 _SQLITE_FTS = [
     """CREATE VIRTUAL TABLE papers_fts USING fts5(
-        title, abstract, content='papers', content_rowid='pk',
+        title, abstract, content='papers', content_rowid='pk', columnsize=0,
         tokenize='porter unicode61 remove_diacritics 2')""",
     """CREATE TRIGGER papers_fts_ai AFTER INSERT ON papers BEGIN
         INSERT INTO papers_fts(rowid, title, abstract) VALUES (new.pk, new.title, new.abstract);

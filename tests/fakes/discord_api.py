@@ -54,7 +54,7 @@ class Recorded:
 
 @dataclass(slots=True)
 class Fault:
-    """Answer `status` to matching requests once `after` of them succeeded; `keep` stores the message first."""
+    """Answer `status` to matching requests once `after` succeeded; with `keep`, store the message first."""
 
     method: str
     pattern: re.Pattern[str]
@@ -67,7 +67,9 @@ class Fault:
 
 def _json(data: Any, status: int = 200) -> web.Response:
     # Discord sends exactly `application/json` (no charset); discord.py checks for that string.
-    return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
 
 
 class FakeDiscord:
@@ -103,6 +105,7 @@ class FakeDiscord:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
 
     async def _start(self) -> None:
         app = web.Application()
@@ -145,12 +148,16 @@ class FakeDiscord:
         """A channel's or thread's messages, oldest first."""
         return list(self.messages.get(str(channel_id), []))
 
-    async def wait_for(self, method: str, path_regex: str, count: int = 1, timeout: float = 10) -> list[Recorded]:
+    async def wait_for(
+        self, method: str, path_regex: str, count: int = 1, timeout: float = 10
+    ) -> list[Recorded]:
         """Wait (on the caller's loop) until `count` matching requests arrived."""
         deadline = time.monotonic() + timeout
         while len(found := self.sent(method, path_regex)) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"no {count}× {method} {path_regex}; got {[r.path for r in self.requests]}")
+                raise AssertionError(
+                    f"no {count}× {method} {path_regex}; got {[r.path for r in self.requests]}"
+                )
             await asyncio.sleep(0.01)
         return found
 
@@ -184,7 +191,9 @@ class FakeDiscord:
         for fault in self.faults:
             if fault.method == method and fault.pattern.fullmatch(path):
                 fault.seen += 1
-                if fault.seen > fault.after and (fault.times is None or fault.seen - fault.after <= fault.times):
+                if fault.seen > fault.after and (
+                    fault.times is None or fault.seen - fault.after <= fault.times
+                ):
                     return fault
         return None
 
@@ -252,7 +261,8 @@ class FakeDiscord:
         return base | {
             "id": self.snowflake(),
             "channel_id": channel_id,
-            "author": author or {k: self.user[k] for k in ("id", "username", "avatar", "discriminator", "bot")},
+            "author": author
+            or {k: self.user[k] for k in ("id", "username", "avatar", "discriminator", "bot")},
             "content": payload.get("content") or "",
             "embeds": [e | {"type": "rich"} for e in payload.get("embeds") or []],
             "components": payload.get("components") or [],
@@ -309,7 +319,12 @@ class FakeDiscord:
 
     def register_interaction(self, data: dict[str, Any]) -> None:
         """Remember where an interaction happened, so callbacks and followups land there."""
-        self.interactions[data["token"]] = {"id": data["id"], "channel_id": data.get("channel_id")}
+        user = (data.get("member") or {}).get("user") or data.get("user")
+        self.interactions[data["token"]] = {
+            "id": data["id"],
+            "channel_id": data.get("channel_id"),
+            "user": user,
+        }
 
     def _callback(self, record: Recorded, interaction_id: str, token: str) -> web.Response:
         kind = record.payload.get("type")
@@ -320,7 +335,14 @@ class FakeDiscord:
             loading = 128 if kind == 5 else 0
             message = self.message(info["channel_id"] or "0", record.payload.get("data") or {})
             message["flags"] = flags | loading
-            message["interaction_metadata"] = {"id": interaction_id, "type": 2}
+            message["interaction_metadata"] = {
+                "id": interaction_id,
+                "type": 2,
+                "user": info.get("user") or self.user,
+                "authorizing_integration_owners": {
+                    "0": self.channels.get(str(info["channel_id"]), {}).get("guild_id")
+                },
+            }
             info["original"] = message
             body["interaction"] |= {
                 "response_message_id": message["id"],
@@ -336,11 +358,15 @@ class FakeDiscord:
         info = self.interactions.get(token, {})
         message = self.message(info.get("channel_id") or "0", record.payload, author=None)
         message["webhook_id"] = app_id
-        message["attachments"] = [
-            {"id": self.snowflake(), "filename": name, "size": len(data), "url": f"{self.url}/att/{name}"}
-            for name, data in record.files.items()
-        ]
+        message["attachments"] = [self._attachment(name, data) for name, data in record.files.items()]
         return _json(message)
+
+    def _attachment(self, name: str, data: bytes) -> dict[str, Any]:
+        """An Attachment object as Discord returns it for an uploaded file."""
+        attachment_id = self.snowflake()
+        url = f"{self.url}/attachments/{attachment_id}/{name}"
+        return {"id": attachment_id, "filename": name, "size": len(data), "url": url, "proxy_url": url,
+                "content_type": "text/plain; charset=utf-8"}  # fmt: skip
 
     def _edit_original(self, record: Recorded, app_id: str, token: str) -> web.Response:
         original = self.interactions.get(token, {}).get("original") or self.message("0", {})

@@ -1,0 +1,197 @@
+"""Interactions shared by commands and buttons: who asked, how to answer, and the persistent buttons.
+
+Buttons outlive the process: the Save button is a `DynamicItem` whose custom_id carries the
+paper id, and "Show more" is a persistent view with a fixed custom_id, so both work for
+messages posted before a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import discord
+
+from adapters.discord.render import (
+    EMBEDS_PER_REPLY,
+    MORE_ID,
+    SAVE_BY_MESSAGE,
+    plain,
+    reply_content,
+    reply_embeds,
+    save_custom_id,
+)
+from bot.models import Caller, Reply
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+Interaction = discord.Interaction[Any]
+T = TypeVar("T")
+
+WRITE_ATTEMPTS = 3
+
+
+def engine_of(client: discord.Client) -> Engine:
+    """The engine the bot was built with (create_bot puts it there)."""
+    return cast("Engine", client.engine)  # type: ignore[attr-defined]
+
+
+async def save_write(client: discord.Client, fn: Callable[..., T], *args: Any) -> T:
+    """Run a reading-list write in a worker thread, one at a time, retried when the store is busy.
+
+    SQLite refuses a second writer that started its transaction as a reader ("database is
+    locked") instead of waiting; two people reacting at once must not lose a save. Saves are
+    keyed by (workspace, user, paper) with the event time, and a failed try rolled back, so a
+    retry cannot apply twice.
+    """
+    lock: asyncio.Lock = client.write_lock  # type: ignore[attr-defined]
+    async with lock:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return await asyncio.to_thread(fn, *args)
+            except Exception:
+                if attempt == WRITE_ATTEMPTS:
+                    raise
+                log.warning("save failed (attempt %d), retrying", attempt, exc_info=True)
+                await asyncio.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
+
+
+async def parent_channel_id(client: discord.Client, channel_id: int) -> int:
+    """A thread's parent channel (radars and saves belong to the channel), else the channel itself."""
+    channel: Any = client.get_channel(channel_id)
+    if channel is None:
+        try:
+            channel = await client.fetch_channel(channel_id)
+        except discord.HTTPException:
+            return channel_id
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        return channel.parent_id
+    return channel_id
+
+
+async def caller_for(interaction: Interaction) -> Caller:
+    """The platform-neutral caller of an interaction."""
+    channel_id = interaction.channel_id or 0
+    if isinstance(interaction.channel, discord.Thread) and interaction.channel.parent_id:
+        channel_id = interaction.channel.parent_id
+    elif not isinstance(interaction.channel, discord.TextChannel):
+        channel_id = await parent_channel_id(interaction.client, channel_id)
+    return Caller(
+        platform="discord",
+        workspace=str(interaction.guild_id or "dm"),
+        channel=str(channel_id),
+        user=str(interaction.user.id),
+    )
+
+
+def reply_view(reply: Reply) -> discord.ui.View | None:
+    """Save buttons for the answer's papers and, when there is more, "Show more"."""
+    view = discord.ui.View(timeout=None)
+    if len(reply.papers) <= EMBEDS_PER_REPLY:
+        for number, paper in enumerate(reply.papers, start=1):
+            # An answer is no digest message, so a paper id too long for a custom_id gets no button.
+            if not save_custom_id(paper.id).endswith(SAVE_BY_MESSAGE):
+                view.add_item(SaveButton(paper.id, label=f"Save {number}"))
+    if reply.has_more:
+        view.add_item(MoreButton(row=1))
+    return view if view.children else None
+
+
+async def send_reply(interaction: Interaction, reply: Reply) -> None:
+    """The core's Reply as a followup: text, embeds, buttons and the export file."""
+    kwargs: dict[str, Any] = {
+        "content": reply_content(reply),
+        "embeds": reply_embeds(reply),
+        "ephemeral": reply.ephemeral,
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
+    view = reply_view(reply)
+    if view is not None:
+        kwargs["view"] = view
+    if reply.attachment is not None:
+        attachment = reply.attachment
+        kwargs["file"] = discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
+    await interaction.followup.send(**kwargs)
+
+
+async def answer(interaction: Interaction, text: str, share: bool = False) -> None:
+    """Defer at once (Discord allows 3 s), run the `/papers` text through the core, follow up."""
+    await interaction.response.defer(ephemeral=not share, thinking=True)
+    if share:
+        text += " --share"
+    engine = engine_of(interaction.client)
+    caller = await caller_for(interaction)
+    reply = await asyncio.to_thread(engine.handle, text, caller)
+    await send_reply(interaction, reply)
+
+
+class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"academichub:save:(?P<paper>.+)"):
+    """The Save button under a paper: toggles it in the clicker's reading list."""
+
+    def __init__(self, paper_id: str, label: str = "Save") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="🔖",
+                style=discord.ButtonStyle.secondary,
+                custom_id=save_custom_id(paper_id),
+            )
+        )
+        self.paper_id = paper_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> SaveButton:
+        label = getattr(item, "label", None) or "Save"
+        return cls(match["paper"], label=label)
+
+    async def callback(self, interaction: Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        engine = engine_of(interaction.client)
+        paper_id: str | None = self.paper_id
+        if paper_id == SAVE_BY_MESSAGE and interaction.message is not None:
+            paper_id = await asyncio.to_thread(engine.paper_for_message, str(interaction.message.id))
+        if not paper_id:
+            await interaction.followup.send("That message carries no paper I know.", ephemeral=True)
+            return
+        caller = await caller_for(interaction)
+        saved = await save_write(interaction.client, engine.toggle_save, caller, paper_id)
+        verb = "Saved" if saved else "Removed"
+        place = "to" if saved else "from"
+        await interaction.followup.send(
+            f"{verb} `{plain(paper_id)}` {place} your reading list · `/papers saved`",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
+class MoreButton(discord.ui.Button[Any]):
+    """ "Show more": the next batch of the clicker's last answer, like `/papers more`."""
+
+    def __init__(self, row: int | None = None) -> None:
+        super().__init__(label="Show more", style=discord.ButtonStyle.primary, custom_id=MORE_ID, row=row)
+
+    async def callback(self, interaction: Interaction) -> None:
+        await answer(interaction, "more")
+
+
+class MoreView(discord.ui.View):
+    """The persistent view that routes every `academichub:more` click after a restart."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+        self.add_item(MoreButton())
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
