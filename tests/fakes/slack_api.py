@@ -38,6 +38,7 @@ class ApiCall:
 class Faults:
     rate_limited: int = 0  # the next N API calls answer 429
     retry_after: int = 1
+    rate_limited_method: str | None = None  # only calls to this method, when set
     posts_before_crash: int | None = None  # chat.postMessage calls answered before the "crash"
     sticky: bool = True  # after the crash every request is dropped unanswered (the poster is gone)
     crashed: bool = False
@@ -87,7 +88,7 @@ class FakeSlack:
         self._files = itertools.count(1)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     # --- lifecycle ------------------------------------------------------------------------
     @property
@@ -111,11 +112,12 @@ class FakeSlack:
         self._server.server_close()
 
     # --- faults ---------------------------------------------------------------------------
-    def rate_limit(self, calls: int, retry_after: int = 1) -> None:
-        """The next `calls` API calls answer HTTP 429 with Retry-After."""
+    def rate_limit(self, calls: int, retry_after: int = 1, method: str | None = None) -> None:
+        """The next `calls` API calls (to `method`, if given) answer HTTP 429 with Retry-After."""
         with self.lock:
             self.faults.rate_limited = calls
             self.faults.retry_after = retry_after
+            self.faults.rate_limited_method = method
 
     def crash_after_posts(self, answered: int, sticky: bool = True) -> None:
         """Answer `answered` chat.postMessage calls, store the next one and drop its answer.
@@ -345,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         args = self._args(raw)
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or args.get("token")
         fake.state.calls.append(ApiCall(method, args, token, time.monotonic()))
-        if fake.faults.rate_limited > 0:
+        if fake.faults.rate_limited > 0 and fake.faults.rate_limited_method in (None, method):
             fake.faults.rate_limited -= 1
             retry = {"Retry-After": str(fake.faults.retry_after)}
             return self._send(429, {"ok": False, "error": "ratelimited"}, retry)
