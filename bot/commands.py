@@ -39,7 +39,7 @@ class CommandRunner:
         try:
             command = parse(text)
             reply = self.execute(command, caller)
-            reply.ephemeral = not command.share
+            reply.ephemeral = reply.ephemeral and not command.share
             return reply
         except UsageError as exc:
             return Reply(text=exc.message, error=True)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+# Canonical arXiv ids: 2606.16028 (new style) or math/0601001 (old style, archive only).
+_ARXIV_CANONICAL = re.compile(r"\d{4}\.\d{4,5}$|[a-z][a-z\-]*/\d{7}$")
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
 
@@ -38,9 +42,8 @@ class Paper:
 
     @property
     def is_arxiv(self) -> bool:
-        from bot.ids import is_arxiv_id
-
-        return is_arxiv_id(self.id)
+        """True for arXiv papers (the id is canonical, so a cheap shape test suffices)."""
+        return _ARXIV_CANONICAL.match(self.id) is not None
 
     def to_json(self) -> dict[str, Any]:
         """The paper as the JSON object of SPEC §3 (dates as ISO strings)."""

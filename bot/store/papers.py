@@ -22,20 +22,19 @@ _PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper)]
 
 def content_hash(paper: Paper) -> str:
     """A digest of the fields whose change makes a stored paper 'updated'."""
-    h = hashlib.blake2b(digest_size=12)
-    for part in (
-        paper.title,
-        paper.abstract,
-        "\x1f".join(paper.authors),
-        " ".join(paper.categories),
-        str(paper.version or ""),
-        paper.doi or "",
-        paper.journal_ref or "",
-        paper.journal or "",
-    ):
-        h.update(part.encode("utf-8", "surrogatepass"))
-        h.update(b"\x1e")
-    return h.hexdigest()
+    joined = "\x1e".join(
+        (
+            paper.title,
+            paper.abstract,
+            "\x1f".join(paper.authors),
+            " ".join(paper.categories),
+            str(paper.version or ""),
+            paper.doi or "",
+            paper.journal_ref or "",
+            paper.journal or "",
+        )
+    )
+    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _row_values(paper: Paper) -> dict[str, Any]:
@@ -186,6 +185,13 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
     pks = dict(
         session.execute(select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))).all()
     )
+    if session.get_bind().dialect.name == "sqlite":
+        # New rows enter the FTS5 index in one statement (PostgreSQL's tsvector is a generated column).
+        session.connection().exec_driver_sql(
+            "INSERT INTO papers_fts(rowid, title, abstract) SELECT pk, title, abstract FROM papers "
+            "WHERE pk BETWEEN ? AND ?",
+            (min(pks.values()), max(pks.values())),
+        )
     _write_index_rows(session, [(pks[p.id], p) for p in fresh])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -281,6 +282,14 @@ def _words(chunk: str) -> list[str | None]:
 
 def paper_terms(paper: Paper) -> dict[str, str]:
     """Noun-ish terms: bigrams of title and abstract, unigrams of the title only; key -> surface."""
+    return _terms_of(paper.title, paper.abstract)
+
+
+@lru_cache(maxsize=8192)
+def _terms_of(title: str, abstract: str) -> dict[str, str]:
+    # Cached: a day's paper appears in many channels' digests, each with its own briefing.
+    # Callers only read the result.
+    paper = Paper(id="", title=title, abstract=abstract)
     terms: dict[str, str] = {}
     for source, text in (("title", paper.title), ("abstract", paper.abstract)):
         for chunk in _CHUNK_RE.split(clean_latex(text)):

@@ -15,20 +15,55 @@ from tests.feeds import Item, write_feed
 
 DAY = dt.date(2026, 6, 16)
 PEOPLE = [
-    Item(id="2606.40001", title="Deep ReLU networks and approximation", creators="Philipp Grohs",
-         categories=["math.NA", "cs.LG"], abstract="We study approximation rates. Shared representation helps."),
-    Item(id="2606.40002", title="Operator learning with kernels", creators="P. Grohs, Lukas Herrmann",
-         categories=["cs.LG"], abstract="A shared representation of operators for operator learning."),
-    Item(id="2606.40003", title="Graph limits", creators="Anna Grohs", categories=["math.CO"],
-         abstract="Representation shared across graphs, a survey."),
-    Item(id="2606.40004", title="Unrelated name", creators="Thomas Grohsmann", categories=["math.AP"],
-         abstract="We study a PDE."),
-    Item(id="2606.40005", title="Expressivity", creators="Philipp G\\\"uhring", categories=["cs.LG"],
-         abstract="Neural network expressivity."),
-    Item(id="2606.40006", title="Sobolev training", creators="Philipp Guehring", categories=["cs.LG"],
-         abstract="Training in Sobolev norms."),
-    Item(id="2606.40007", title="Compression", creators="Philipp Guhring", categories=["stat.ML"],
-         abstract="Compressing networks."),
+    Item(
+        id="2606.40001",
+        title="Deep ReLU networks and approximation",
+        creators="Philipp Grohs",
+        categories=["math.NA", "cs.LG"],
+        abstract="We study approximation rates. Shared representation helps.",
+    ),
+    Item(
+        id="2606.40002",
+        title="Operator learning with kernels",
+        creators="P. Grohs, Lukas Herrmann",
+        categories=["cs.LG"],
+        abstract="A shared representation of operators for operator learning.",
+    ),
+    Item(
+        id="2606.40003",
+        title="Graph limits",
+        creators="Anna Grohs",
+        categories=["math.CO"],
+        abstract="Representation shared across graphs, a survey.",
+    ),
+    Item(
+        id="2606.40004",
+        title="Unrelated name",
+        creators="Thomas Grohsmann",
+        categories=["math.AP"],
+        abstract="We study a PDE.",
+    ),
+    Item(
+        id="2606.40005",
+        title="Expressivity",
+        creators='Philipp G\\"uhring',
+        categories=["cs.LG"],
+        abstract="Neural network expressivity.",
+    ),
+    Item(
+        id="2606.40006",
+        title="Sobolev training",
+        creators="Philipp Guehring",
+        categories=["cs.LG"],
+        abstract="Training in Sobolev norms.",
+    ),
+    Item(
+        id="2606.40007",
+        title="Compression",
+        creators="Philipp Guhring",
+        categories=["stat.ML"],
+        abstract="Compressing networks.",
+    ),
 ]
 
 

@@ -53,6 +53,7 @@ class State:
     uploads: dict[str, bytes] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)  # completed uploads
     channel_names: dict[str, str] = field(default_factory=dict)
+    outside: set[str] = field(default_factory=set)  # channels the bot has not joined (history refused)
 
 
 def _truthy(value: Any) -> bool:
@@ -93,8 +94,7 @@ class FakeSlack:
     # --- lifecycle ------------------------------------------------------------------------
     @property
     def base(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def url(self) -> str:
@@ -216,12 +216,21 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         return {"ok": True, "channel": {"id": channel, "name": name, "is_channel": True}}
 
+    def m_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        self.state.outside.discard(channel)
+        return {"ok": True, "channel": {"id": channel, "is_member": True}}
+
     def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        if str(args.get("channel")) in self.state.outside:
+            return {"ok": False, "error": "not_in_channel"}
         msgs = self.state.messages.get(str(args.get("channel")), [])
         top = [m for m in reversed(msgs) if m.get("thread_ts") in (None, m["ts"])]  # newest first
         return self._page(top, args)
 
     def m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        if str(args.get("channel")) in self.state.outside:
+            return {"ok": False, "error": "not_in_channel"}
         ts = str(args.get("ts"))
         msgs = self.state.messages.get(str(args.get("channel")), [])
         thread = [m for m in msgs if m["ts"] == ts or m.get("thread_ts") == ts]

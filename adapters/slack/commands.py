@@ -1,0 +1,96 @@
+"""`/papers` and the "Show more" button: ack at once, then answer through response_url."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import MORE_ACTION, escape, reply_message, unescape
+from bot.engine import Engine
+from bot.models import Caller, Reply
+
+log = logging.getLogger(__name__)
+
+FAILED = "Something went wrong on our side (it has been logged). Please try again in a minute."
+
+
+def command_caller(body: dict[str, Any]) -> Caller:
+    """Who ran a slash command, from Slack's form fields."""
+    return Caller(
+        platform="slack",
+        workspace=str(body.get("team_id") or ""),
+        channel=str(body.get("channel_id") or ""),
+        user=str(body.get("user_id") or ""),
+    )
+
+
+def action_caller(body: dict[str, Any]) -> Caller:
+    """Who clicked a button: block_actions carry the team, user and the message's channel."""
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+    return Caller(
+        platform="slack", workspace=team, channel=channel, user=(body.get("user") or {}).get("id", "")
+    )
+
+
+async def send_reply(reply: Reply, caller: Caller, respond: AsyncRespond, client: AsyncWebClient) -> None:
+    """A Reply as a response_url message (ephemeral unless shared); a file goes to the user's DM."""
+    if reply.attachment is not None:
+        reply = await _upload(reply, caller, client)
+    await respond(
+        **reply_message(reply),
+        response_type="ephemeral" if reply.ephemeral else "in_channel",
+        replace_original=False,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+
+
+async def _upload(reply: Reply, caller: Caller, client: AsyncWebClient) -> Reply:
+    """files_upload_v2 into the DM with the caller; the reply becomes a short note about it."""
+    attachment = reply.attachment
+    assert attachment is not None
+    try:
+        opened = await client.conversations_open(users=caller.user)
+        dm = opened["channel"]["id"]
+        await client.files_upload_v2(
+            channel=dm,
+            filename=attachment.filename,
+            title=attachment.filename,
+            content=attachment.content,
+            initial_comment=escape(reply.text),
+        )
+    except SlackApiError as exc:
+        log.warning("export upload for %s failed: %s", caller, exc.response.get("error"))
+        return Reply(text=f"Could not send {attachment.filename}: Slack said {exc.response.get('error')}.")
+    return Reply(text=f"Sent `{attachment.filename}` to you in a direct message from AcademicHub.")
+
+
+async def answer(engine: Engine, text: str, caller: Caller, respond: AsyncRespond, client: Any) -> None:
+    """Run the text through the core's one grammar (off the event loop) and send the answer."""
+    try:
+        reply = await asyncio.to_thread(engine.handle, text, caller)
+        await send_reply(reply, caller, respond, client)
+    except Exception:  # the user has been acked already; they must still hear back
+        log.exception("/papers %r for %s failed", text[:200], caller)
+        await respond(text=FAILED, response_type="ephemeral", replace_original=False)
+
+
+def register(app: AsyncApp, engine: Engine) -> None:
+    """The slash command and the Show-more button."""
+
+    @app.command("/papers")
+    async def papers_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: Any) -> None:
+        await ack()  # first: Slack gives up after 3 s, and a search may take longer under load
+        text = unescape(str(body.get("text") or "")).strip()
+        await answer(engine, text, command_caller(body), respond, client)
+
+    @app.action(MORE_ACTION)
+    async def show_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: Any) -> None:
+        await ack()
+        await answer(engine, "more", action_caller(body), respond, client)

@@ -1,0 +1,65 @@
+"""The `slack` platform plug-in: a poster for any process, `run slack`, and direct messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from adapters.slack.poster import SlackPoster, split_channel_key, web_client
+from bot.engine import Engine
+from bot.platforms import PlatformUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class ChannelRef(Protocol):
+    """What the poster needs of the core's channel info: its key, `slack:TEAM/CHANNEL`."""
+
+    @property
+    def key(self) -> str: ...
+
+
+def token_for(engine: Engine, team: str) -> str:
+    """The workspace's bot token, or PlatformUnavailable saying which setting is missing."""
+    from adapters.slack.oauth import bot_token_for
+
+    token = bot_token_for(engine.settings, team)
+    if not token:
+        raise PlatformUnavailable(
+            f"SLACK_BOT_TOKEN is not set and workspace {team} has not installed the app: "
+            "set the token, or install the app through /slack/install"
+        )
+    return token
+
+
+class SlackPlatform:
+    """Slack through Bolt (HTTP or Socket Mode) and the Web API."""
+
+    name = "slack"
+
+    def poster(self, engine: Engine, channel_info: ChannelRef) -> SlackPoster:
+        """Post to `slack:TEAM/CHANNEL` with that workspace's bot token; no running app needed."""
+        team, channel = split_channel_key(channel_info.key)
+        return SlackPoster(web_client(token_for(engine, team), engine.settings.slack_api_url), channel)
+
+    def run(self, engine: Engine) -> int:
+        """`academichub run slack`: serve until stopped."""
+        from adapters.slack.app import check_settings, serve
+
+        app_token = engine.settings.slack_app_token
+        check_settings(engine, socket_mode=bool(app_token and app_token.get_secret_value()))
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        asyncio.run(serve(engine))
+        return 0
+
+    def send_direct_message(self, engine: Engine, workspace: str, user: str, text: str) -> None:
+        """conversations.open + chat.postMessage; `text` is the core's own words (escaped anyway)."""
+        from adapters.slack.render import escape
+
+        client = web_client(token_for(engine, workspace), engine.settings.slack_api_url)
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        client.chat_postMessage(channel=dm, text=escape(text), unfurl_links=False, unfurl_media=False)
+
+
+platform = SlackPlatform()
