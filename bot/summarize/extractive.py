@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.models import DigestEntry, Paper
 from bot.summarize.base import BRIEFING_MAX_CHARS, TLDR_MAX_CHARS
