@@ -13,6 +13,7 @@ from bot.config import ChannelConfig, ConfigError
 from bot.query import UsageError, parse
 from bot.radar import RadarRule, parse_rule
 from bot.store import channels as repo
+from bot.store.tables import ChannelRow
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -60,6 +61,19 @@ def normalize_schedule(text: str) -> tuple[str, str]:
     return f"{when} {command.schedule.tz}", command.schedule.tz
 
 
+def _info(row: ChannelRow, rules: list[tuple[str, str]]) -> ChannelInfo:
+    return ChannelInfo(
+        key=row.key,
+        platform=row.platform,
+        name=row.name,
+        rules=tuple(RadarRule(kind, value) for kind, value in rules),  # type: ignore[arg-type]
+        schedule=row.schedule,
+        timezone=row.timezone or "UTC",
+        language=row.language,
+        include_replacements=row.include_replacements,
+    )
+
+
 class Channels:
     """Reads and changes channel settings; seeds channels from the config file."""
 
@@ -95,26 +109,18 @@ class Channels:
         return repo.add_rule(session=session, key=key, kind=rule.kind, value=rule.value)  # type: ignore[arg-type]
 
     def info(self, key: str) -> ChannelInfo | None:
-        with self.db.session() as session:
+        """One channel's settings and radar, or None when it does not exist."""
+        with self.db.reading() as session:
             row = repo.get_channel(session=session, key=key)
             if row is None:
                 return None
-            rules = repo.radar_rules(session=session, key=key)
-            return ChannelInfo(
-                key=row.key,
-                platform=row.platform,
-                name=row.name,
-                rules=tuple(RadarRule(kind, value) for kind, value in rules),  # type: ignore[arg-type]
-                schedule=row.schedule,
-                timezone=row.timezone or "UTC",
-                language=row.language,
-                include_replacements=row.include_replacements,
-            )
+            return _info(row, repo.radar_rules(session=session, key=key))
 
     def all(self) -> list[ChannelInfo]:
-        with self.db.session() as session:
-            keys = [row.key for row in repo.list_channels(session=session)]
-        return [info for key in keys if (info := self.info(key)) is not None]
+        """Every channel, with its radar (two queries, however many channels)."""
+        with self.db.reading() as session:
+            rules = repo.all_radar_rules(session=session)
+            return [_info(row, rules.get(row.key, [])) for row in repo.list_channels(session=session)]
 
     def ensure(self, key: str, name: str | None = None) -> None:
         with self.db.session() as session:

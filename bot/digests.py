@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PosterFactory = Callable[[ChannelInfo], Poster]
+# A window of announcement days: its papers, their radar index, and who already posted them.
+Window = tuple[list[Paper], RadarIndex, dict[str, set[str]]]
 
 
 class UnknownChannel(LookupError):
@@ -35,7 +37,9 @@ class Digests:
         self.engine = engine
         self.db = engine.db
         self.posters: dict[str, PosterFactory] = {}
-        self._windows: dict[tuple[dt.date | None, dt.date], tuple[list[Paper], RadarIndex]] = {}
+        self._windows: dict[tuple[dt.date | None, dt.date], Window] = {}
+        self._day_facts: dict[dt.date, tuple[dict[str, dt.date], set[str], dt.date | None]] = {}
+        self._channels_with_saves: set[str] | None = None
 
     def register_poster(self, platform: str, factory: PosterFactory) -> None:
         """Adapters (through the entry point) say how to post to their platform."""
@@ -58,7 +62,7 @@ class Digests:
         plus one briefing per digest.
         """
         now = dt.datetime.now(dt.UTC)
-        self._windows.clear()
+        self._forget()
         chosen = [(info, self.select(info, day or info.local_date(now))) for info in self._channels(channel)]
         self._summarize(chosen)
         return [digest for _, digest in chosen]
@@ -77,21 +81,25 @@ class Digests:
 
     def build(self, info: ChannelInfo, day: dt.date) -> Digest:
         """One channel's digest, summarised."""
+        self._forget()
         digest = self.select(info, day)
         self._summarize([(info, digest)])
         return digest
 
     def select(self, info: ChannelInfo, day: dt.date) -> Digest:
         """One channel's papers for a day: a recorded digest as recorded, else fresh from its radar."""
-        stored = self._stored(info, day)
-        if stored is not None:
-            return stored
-        papers, index = self._window(info, day)
+        recorded = self._facts(day)[1]
+        if info.key in recorded:
+            stored = self._stored(info, day)
+            if stored is not None:
+                return stored
+        papers, index, posted_by = self._window(info, day)
         matches = index.match(list(info.rules), include_replacements=info.include_replacements)
-        with self.db.session() as session:
-            posted = outbox.posted_paper_ids(session=session, channel_key=info.key, ids=list(matches))
+        posted = posted_by.get(info.key, set())
         matched = {pid: (m.score, m.matched_authors) for pid, m in matches.items()}
-        interest = self.engine.library.interest_scores(info.key, [p for p in papers if p.id in matched])
+        interest: dict[str, float] = {}
+        if info.key in self._savers():
+            interest = self.engine.library.interest_scores(info.key, [p for p in papers if p.id in matched])
         ranked = rank(papers, matched, interest, exclude=posted)
         digest = assemble(info.key, day, ranked, self.engine.settings.digest_max)
         digest.channel_name = info.name
@@ -113,19 +121,41 @@ class Digests:
                     entry.tldr = entry.tldr or tldrs.get(entry.paper.id, "")
                 digest.briefing = self.engine.summaries.briefing_for(digest.entries, language)
 
-    def _window(self, info: ChannelInfo, day: dt.date) -> tuple[list[Paper], RadarIndex]:
-        """Papers announced after the channel's previous digest, up to `day` (shared across channels)."""
-        with self.db.session() as session:
-            after = outbox.previous_digest_date(session=session, channel_key=info.key, before=day)
-            if after is None:  # a new channel starts with the latest announcement day…
+    def _forget(self) -> None:
+        """Drop what one build read once for every channel (the next build reads afresh)."""
+        self._windows.clear()
+        self._day_facts.clear()
+        self._channels_with_saves = None
+
+    def _savers(self) -> set[str]:
+        if self._channels_with_saves is None:
+            self._channels_with_saves = self.engine.library.channels_with_saves()
+        return self._channels_with_saves
+
+    def _facts(self, day: dt.date) -> tuple[dict[str, dt.date], set[str], dt.date | None]:
+        """What every channel's window needs, read once per build: previous digest days,
+        digests already recorded for `day`, and the latest announcement day up to `day`."""
+        if day not in self._day_facts:
+            with self.db.reading() as session:
+                previous, recorded = outbox.digest_days(session=session, day=day)
                 latest = paper_repo.latest_announcement(session=session, until=day)
-                if latest is None or not is_listing_day(day):  # …but not on a day without one
-                    latest = day
-                after = latest - dt.timedelta(days=1)
-            key = (after, day)
-            if key not in self._windows:
+            self._day_facts[day] = (previous, recorded, latest)
+        return self._day_facts[day]
+
+    def _window(self, info: ChannelInfo, day: dt.date) -> Window:
+        """Papers announced after the channel's previous digest, up to `day` (shared across channels)."""
+        previous, _recorded, latest = self._facts(day)
+        after = previous.get(info.key)
+        if after is None:
+            # A new channel starts with the latest announcement day, but not on a day without one.
+            start = latest if latest is not None and is_listing_day(day) else day
+            after = start - dt.timedelta(days=1)
+        key = (after, day)
+        if key not in self._windows:
+            with self.db.reading() as session:
                 papers = paper_repo.papers_announced_between(session=session, after=after, until=day)
-                self._windows[key] = (papers, RadarIndex(papers))
+                posted = outbox.posted_by_channel(session=session, ids=[p.id for p in papers])
+            self._windows[key] = (papers, RadarIndex(papers), posted)
         return self._windows[key]
 
     def _empty_reason(self, info: ChannelInfo, day: dt.date, papers: list[Paper]) -> str:

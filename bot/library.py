@@ -111,9 +111,14 @@ class Library:
             raise NoSaves("no saved papers yet: react 🔖 to a paper in a digest thread to save it")
         return export(papers, fmt)
 
+    def channels_with_saves(self) -> set[str]:
+        """Channels that have an interest model to apply (one query for a whole digest run)."""
+        with self.db.reading() as session:
+            return repo.channels_with_saves(session=session)
+
     def interest_scores(self, channel_key: str, papers: Sequence[Paper]) -> dict[str, float]:
         """How much the channel's members would care, from what they saved; {} with no saves."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             saved_ids = repo.channel_saved_ids(session=session, channel_key=channel_key)
             if not saved_ids:
                 return {}

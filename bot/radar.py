@@ -149,6 +149,10 @@ def _keyword_pattern(keyword: str) -> tuple[re.Pattern[str], str]:
     return re.compile(head + body + tail), max(pieces, key=len)
 
 
+_WORD_RE = re.compile(r"\w+")
+_WORD_INDEX_AFTER = 20  # distinct keywords looked up before a word index pays for itself
+
+
 class RadarIndex:
     """A day's papers indexed by author part, category and archive; their text for keywords."""
 
@@ -170,6 +174,8 @@ class RadarIndex:
         self._ascii = ""
         self._starts: list[int] = []
         self._hits: dict[tuple[str, str], _Hits] = {}  # shared by every channel with the same rule
+        self._word_index: dict[str, set[int]] | None = None
+        self._keyword_lookups = 0
 
     def _author_hits(self, value: str) -> _Hits:
         try:
@@ -183,7 +189,25 @@ class RadarIndex:
                 hits.setdefault(i, []).append(author)
         return {i: tuple(a) for i, a in hits.items()}
 
+    def _single_word_hits(self, word: str) -> _Hits:
+        """Whole-word hits of a one-word keyword (plural s/es too) from a word index of the day.
+
+        The index costs one pass over the day's text; it is built once many channels have
+        asked for keywords, after which every one-word keyword is a few set lookups."""
+        if self._word_index is None:
+            index: dict[str, set[int]] = {}
+            for i, paper in enumerate(self.papers):
+                for token in set(_WORD_RE.findall(f"{paper.title}\n{paper.abstract}".casefold())):
+                    index.setdefault(token, set()).add(i)
+            self._word_index = index
+        found = set().union(*(self._word_index.get(w, ()) for w in (word, f"{word}s", f"{word}es")))
+        return dict.fromkeys(found, ())
+
     def _keyword_hits(self, keyword: str) -> _Hits:
+        self._keyword_lookups += 1
+        folded = keyword.casefold()
+        if self._keyword_lookups > _WORD_INDEX_AFTER and _WORD_RE.fullmatch(folded):
+            return self._single_word_hits(folded)
         # str.find over all the day's text finds candidate papers at C speed (the longest piece
         # skips furthest); the regex then checks whole words in each candidate paper once.
         if not self._starts:

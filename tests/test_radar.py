@@ -239,3 +239,39 @@ def test_the_index_agrees_with_one_paper_at_a_time(rules: list[RadarRule]) -> No
     found = _SAMPLE_INDEX.match(rules)
     for paper in _SAMPLE:
         assert found.get(paper.id) == match_paper(paper, rules)
+
+
+def test_word_index_agrees_with_the_regex_scan() -> None:
+    """Past a few keywords the index answers one-word keywords from a word index; same answers."""
+    import json
+    from pathlib import Path
+
+    from bot.models import Paper
+    from bot.radar import _WORD_INDEX_AFTER, RadarIndex, RadarRule
+
+    listing = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "corpus"
+    rows = [json.loads(line) for line in (listing / "daily_arxiv_listing_2026-06-16.jsonl").open()]
+    papers = list(
+        {r["id"]: Paper(id=r["id"], title=r["title"], abstract=r["summary"]) for r in rows}.values()
+    )
+    words = [
+        "model",
+        "operator",
+        "diffusion",
+        "graph",
+        "learning",
+        "tokens",
+        "robot",
+        "llm",
+        "benchmark",
+        "3d",
+    ]
+    words += [f"zzfiller{i}" for i in range(_WORD_INDEX_AFTER)]
+    scanned = RadarIndex(papers)
+    expected = {w: set(scanned.match([RadarRule("keyword", w)])) for w in words[:10]}
+    indexed = RadarIndex(papers)
+    for filler in words[10:]:
+        indexed.match([RadarRule("keyword", filler)])
+    for word in words[:10]:
+        assert set(indexed.match([RadarRule("keyword", word)])) == expected[word], word
+    assert expected["model"] and expected["operator"]

@@ -46,6 +46,17 @@ def radar_rules(*, session: Session, key: str) -> list[tuple[str, str]]:
     return [(r.kind, r.value) for r in rows]
 
 
+def all_radar_rules(*, session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Every channel's rules in one query, in the order they were added."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    rows = session.execute(
+        select(RadarRuleRow.channel_key, RadarRuleRow.kind, RadarRuleRow.value).order_by(RadarRuleRow.id)
+    )
+    for row in rows:
+        out.setdefault(row.channel_key, []).append((row.kind, row.value))
+    return out
+
+
 def add_rule(*, session: Session, key: str, kind: str, value: str) -> bool:
     """Add a rule; False when the channel already had it."""
     exists = session.execute(

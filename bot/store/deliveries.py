@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,16 +28,30 @@ def previous_digest_date(*, session: Session, channel_key: str, before: dt.date)
     ).scalar_one_or_none()
 
 
-def posted_paper_ids(*, session: Session, channel_key: str, ids: Sequence[str]) -> set[str]:
-    """Which of these papers already belong to a digest of this channel (posted once, ever)."""
-    out: set[str] = set()
-    for start in range(0, len(ids), 500):
+def digest_days(*, session: Session, day: dt.date) -> tuple[dict[str, dt.date], set[str]]:
+    """For every channel at once: its latest digest day before `day`, and whether it has one on `day`."""
+    previous = dict(
+        session.execute(
+            select(DigestRow.channel_key, func.max(DigestRow.date))
+            .where(DigestRow.date < day)
+            .group_by(DigestRow.channel_key)
+        ).all()
+    )
+    today = set(session.execute(select(DigestRow.channel_key).where(DigestRow.date == day)).scalars())
+    return previous, today
+
+
+def posted_by_channel(*, session: Session, ids: Sequence[str]) -> dict[str, set[str]]:
+    """For these papers, which channels already hold them in a digest (posted once, ever)."""
+    out: dict[str, set[str]] = {}
+    for start in range(0, len(ids), 900):
         rows = session.execute(
-            select(DeliveryRow.paper_id).where(
-                DeliveryRow.channel_key == channel_key, DeliveryRow.paper_id.in_(ids[start : start + 500])
+            select(DeliveryRow.channel_key, DeliveryRow.paper_id).where(
+                DeliveryRow.paper_id.in_(ids[start : start + 900])
             )
         )
-        out.update(r.paper_id for r in rows)
+        for row in rows:
+            out.setdefault(row.channel_key, set()).add(row.paper_id)
     return out
 
 

@@ -256,10 +256,11 @@ def get_papers(*, session: Session, ids: Sequence[str]) -> dict[str, Paper]:
 
 def papers_announced_between(*, session: Session, after: Any, until: Any) -> list[Paper]:
     """Papers whose announcement (or publication) day is in (after, until]."""
-    query = select(PaperRow).where(PaperRow.linked_to.is_(None), PaperRow.sort_date <= until)
+    columns = [_PAPERS.c[name] for name in _PAPER_FIELDS]  # plain rows: no ORM identity overhead
+    query = select(*columns).where(_PAPERS.c.linked_to.is_(None), _PAPERS.c.sort_date <= until)
     if after is not None:
-        query = query.where(PaperRow.sort_date > after)
-    return [row_to_paper(r) for r in session.execute(query).scalars()]
+        query = query.where(_PAPERS.c.sort_date > after)
+    return [Paper(*row) for row in session.execute(query)]
 
 
 def latest_announcement(*, session: Session, until: Any) -> Any:

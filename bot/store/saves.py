@@ -75,6 +75,12 @@ def users_matching(*, session: Session, user: str) -> list[tuple[str, str]]:
     return [(r.workspace, r.user) for r in rows]
 
 
+def channels_with_saves(*, session: Session) -> set[str]:
+    """Channels whose members saved something from their threads."""
+    rows = session.execute(select(SaveRow.channel_key).where(SaveRow.saved.is_(True)).distinct())
+    return {key for key in rows.scalars() if key}
+
+
 def channel_saved_ids(*, session: Session, channel_key: str, limit: int = 500) -> list[str]:
     """What members saved from this channel's threads (for the lab-interest model)."""
     rows = session.execute(

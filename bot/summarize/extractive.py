@@ -306,11 +306,10 @@ def _terms_of(title: str, abstract: str) -> dict[str, str]:
 def pick_themes(entries: Sequence[DigestEntry], max_themes: int = 3) -> list[tuple[str, list[int]]]:
     """Key terms shared by several papers, most shared first, each with its paper numbers."""
     numbers: dict[str, list[int]] = defaultdict(list)
-    surfaces: dict[str, Counter[str]] = defaultdict(Counter)
-    for entry in entries:
-        for key, surface in paper_terms(entry.paper).items():
-            numbers[key].append(entry.number)
-            surfaces[key][surface] += 1
+    terms_of = {entry.number: paper_terms(entry.paper) for entry in entries}
+    for number, terms in terms_of.items():
+        for key in terms:
+            numbers[key].append(number)
     too_common = max(3, int(len(entries) * 0.8))
     candidates = [k for k, nums in numbers.items() if 2 <= len(nums) <= too_common or len(entries) <= 3]
     candidates = [k for k in candidates if len(numbers[k]) >= 2]
@@ -323,7 +322,9 @@ def pick_themes(entries: Sequence[DigestEntry], max_themes: int = 3) -> list[tup
             continue
         if any(len(nums & set(n)) / len(nums | set(n)) > 0.5 for _, n in chosen):
             continue
-        surface = sorted(surfaces[key].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        # The commonest spelling among the papers that share the term (few: only for chosen terms).
+        surfaces = Counter(terms_of[n][key] for n in numbers[key])
+        surface = sorted(surfaces.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
         chosen.append((surface, sorted(nums)))
         chosen_keys.append(key)
         if len(chosen) == max_themes:
