@@ -15,7 +15,7 @@ from typing import IO
 
 from bot.calendar import listing_day_of, no_listing_reason
 from bot.models import IngestReport, Paper, SourceResult
-from bot.names import name_parts
+from bot.names import index_keys_of
 from bot.sources import FeedError, JsonlStats, ParsedFeed, iter_jsonl_papers, parse_any
 from bot.sources.http import fetch
 from bot.store import papers as paper_repo
@@ -57,7 +57,7 @@ def _batches(papers: Iterator[Paper], size: int) -> Iterator[list[Paper]]:
     while batch := list(islice(papers, size)):
         for paper in batch:  # warm the name-part cache here, in the parsing thread
             for author in paper.authors:
-                name_parts(author)
+                index_keys_of(author)
         yield batch
 
 

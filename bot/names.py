@@ -121,7 +121,7 @@ def _is_initial(token: str) -> bool:
 
 @lru_cache(maxsize=1 << 18)
 def _parts(author: str) -> tuple[str, ...]:
-    # Parts do not depend on which token is the surname, so bulk load skips _split_name.
+    # Parts do not depend on which token is the surname, so this skips _split_name.
     out: dict[str, None] = {}
     for token in _tokens(_drop_affiliations(author)):
         if not _is_initial(token):
@@ -129,6 +129,27 @@ def _parts(author: str) -> tuple[str, ...]:
         if "-" in token:  # index "mosella-montoro" and also "mosella", "montoro"
             out.update((p, None) for p in token.split("-") if not _is_initial(p))
     return tuple(out)
+
+
+@lru_cache(maxsize=262144)
+def index_keys_of(author: str) -> tuple[str, ...]:
+    """Every key of the author index for one author string: its whole parts, and each surname
+    part with the first given initial (`wang#j`) so that a full-name query such as
+    "Jianwei Wang" reads only the J. Wangs, not every Wang (tens of thousands at scale)."""
+    out = dict.fromkeys(_parts(author))
+    name = _split_name(author)
+    if name.given and name.given[0]:
+        initial = name.given[0][0]
+        for token in name.surname:
+            for piece in {token, *token.split("-")}:
+                if piece and not _is_initial(piece):
+                    out[initial_key(piece, initial)] = None
+    return tuple(out)
+
+
+def initial_key(surname_part: str, initial: str) -> str:
+    """The author-index key of a surname part with a given-name initial."""
+    return f"{surname_part}#{initial}"
 
 
 def name_parts(author: str) -> list[str]:
@@ -160,8 +181,13 @@ class AuthorQuery:
 
     @property
     def index_keys(self) -> list[str]:
-        """Parts every matching author string contains: intersect their postings, then match."""
-        return list(self.required)
+        """Keys every matching author string has in the index: intersect their postings, then match.
+
+        With a given name, the surname's key carries its initial (`wang#j`), which matches
+        `Jianwei Wang`, `J. Wang` and `Wang, J.` alike and skips every other Wang."""
+        if not self.given or not self.given[0] or not self.required:
+            return list(self.required)
+        return [initial_key(self.required[0], self.given[0][0]), *self.required[1:]]
 
 
 @lru_cache(maxsize=4096)

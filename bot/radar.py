@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from bot.models import Paper
-from bot.names import author_matches, name_parts, parse_author_query
+from bot.names import author_matches, index_keys_of, parse_author_query
 from bot.query import UsageError, author_name, clean_text, normalize_category, quoted, usage_error
 
 __all__ = ["RadarIndex", "RadarMatch", "RadarRule", "UsageError", "match_paper", "parse_rule"]
@@ -162,7 +162,7 @@ class RadarIndex:
         self._cats: dict[str, set[int]] = {}
         for i, paper in enumerate(self.papers):
             for author in paper.authors:
-                for part in name_parts(author):
+                for part in index_keys_of(author):
                     self._parts.setdefault(part, []).append((i, author))
             cats = [*paper.categories, paper.primary_category] if paper.primary_category else paper.categories
             for raw in cats:

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.names import author_matches, fold, given_names, name_parts, parse_author_query, surname_key
+from bot.names import (
+    author_matches,
+    fold,
+    given_names,
+    index_keys_of,
+    name_parts,
+    parse_author_query,
+    surname_key,
+)
 
 GUHRING = ["Gühring", "Guehring", "Guhring", 'G\\"uhring', 'G\\"{u}hring', '{G\\"u}hring', "GÜHRING"]
 
@@ -121,11 +129,25 @@ def test_name_parts(author: str, parts: list[str], surname: str, given: list[str
     assert given_names(author) == given
 
 
-def test_index_keys_are_parts_every_match_has() -> None:
-    assert parse_author_query("Grohs").index_keys == ["grohs"]
-    assert parse_author_query("Philipp Grohs").index_keys == ["grohs"]  # P. Grohs has no "philipp"
-    assert parse_author_query("Mosella-Montoro").index_keys == ["mosella", "montoro"]
-    assert set(parse_author_query("Ludwig van Beethoven").index_keys) == {"van", "beethoven"}
+@pytest.mark.parametrize(
+    ("query", "matching", "other"),
+    [
+        ("Grohs", ["Philipp Grohs", "P. Grohs", "Grohs, Philipp", "Anna Grohs"], ["Thomas Grohsmann"]),
+        ("Philipp Grohs", ["Philipp Grohs", "P. Grohs", "Grohs, P.", "Philipp C. Grohs"], ["Anna Grohs"]),
+        ("Jianwei Wang", ["Jianwei Wang", "J. Wang", "Wang, Jianwei"], ["Yijun Wang", "Liang Wang"]),
+        ("Mosella-Montoro", ["Albert Mosella-Montoro"], ["Albert Mosella"]),
+        ("Ludwig van Beethoven", ["Ludwig van Beethoven", "L. van Beethoven"], ["Ludwig Beethoven"]),
+    ],
+)
+def test_index_keys_are_keys_every_match_has(query: str, matching: list[str], other: list[str]) -> None:
+    """The store intersects the postings of `index_keys`; every matching author must carry them all."""
+    keys = set(parse_author_query(query).index_keys)
+    for author in matching:
+        assert author_matches(parse_author_query(query), author), author
+        assert keys <= set(index_keys_of(author)), (author, keys, index_keys_of(author))
+    for author in other:
+        assert not author_matches(parse_author_query(query), author) or not keys <= set(index_keys_of(author))
+    assert "wang#j" in parse_author_query("J. Wang").index_keys
 
 
 @pytest.mark.parametrize("text", ["", "   ", "P.", "P. C.", "(Vienna)", "🙂", "--"])
@@ -159,7 +181,7 @@ def test_a_name_matches_itself_and_its_initialled_form(words: list[str], comma: 
         return  # e.g. letters that fold to nothing
     assert author_matches(query, author)
     for key in query.index_keys:
-        assert key in name_parts(author)
+        assert key in index_keys_of(author)
 
 
 @given(st.text(), st.text())

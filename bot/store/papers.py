@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.ids import canonical_id, normalize_doi, split_arxiv_id
 from bot.models import Paper, StoreCounts
-from bot.names import name_parts
+from bot.names import index_keys_of
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 
 _CHUNK = 500
@@ -197,7 +197,7 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
 
 def _write_index_rows(session: Session, items: Sequence[tuple[int, Paper]]) -> None:
     # Sorted by key, the rows land in B-tree order: far fewer page splits on bulk loads.
-    parts = sorted({(part, pk) for pk, p in items for author in p.authors for part in name_parts(author)})
+    parts = sorted({(key, pk) for pk, p in items for author in p.authors for key in index_keys_of(author)})
     cats = sorted({(cat, pk) for pk, p in items for cat in p.categories})
     _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), parts)
     _insert_pairs(session, "paper_categories", ("category", "paper_pk"), cats)

@@ -10,6 +10,7 @@ import pytest
 from bot.engine import Engine
 from bot.models import Caller
 from bot.query import UsageError
+from bot.store import search as search_module
 from tests.conftest import FIXTURES
 from tests.feeds import Item, write_feed
 
@@ -65,6 +66,12 @@ PEOPLE = [
         abstract="Compressing networks.",
     ),
 ]
+
+
+@pytest.fixture(params=["postings-drive", "walk-by-date"], autouse=True)
+def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both query plans must give the same answers (the store picks one by postings size)."""
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 5000 if request.param == "postings-drive" else 0)
 
 
 @pytest.fixture
