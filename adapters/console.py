@@ -116,6 +116,9 @@ class ConsolePlatform:
     def poster(self, engine: Engine, channel: ChannelInfo) -> ConsolePoster:
         return ConsolePoster()
 
+    def send_direct_message(self, engine: Engine, workspace: str, user: str, text: str) -> None:
+        Console(highlight=False, soft_wrap=True).print(Text(f"→ {user}: {text}"))
+
     def run(self, engine: Engine) -> int:
         console = Console(highlight=False)
         console.print(escape("Type /papers commands (Ctrl-D to quit)."))

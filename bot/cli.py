@@ -239,12 +239,13 @@ def db_upgrade() -> None:
 @app.command()
 def run(process: Annotated[str, typer.Argument(help="slack | discord | scheduler | console")]) -> None:
     """Run a long-lived process (see the Procfile)."""
+    platforms = load_platforms()
     if process == "scheduler":
         from bot.scheduler import run_scheduler
 
         with engine_for() as engine:
-            raise typer.Exit(run_scheduler(engine))
-    platforms = load_platforms()
+            logging.getLogger("bot").setLevel(logging.INFO)
+            raise typer.Exit(run_scheduler(engine, _notice_sender(engine, platforms)))
     if process not in platforms:
         fail(f"run {process}: no such process (choose slack, discord, scheduler or console)")
     with engine_for() as engine:
@@ -253,6 +254,20 @@ def run(process: Annotated[str, typer.Argument(help="slack | discord | scheduler
         except PlatformUnavailable as exc:
             fail(str(exc))
     raise typer.Exit(code)
+
+
+def _notice_sender(engine: Engine, platforms: dict[str, Any]) -> Callable[[Any], None]:
+    """Direct messages for new-version notices, through the saver's platform."""
+
+    def send(notice: Any) -> None:
+        platform = platforms.get(notice.platform)
+        if platform is None:
+            raise PlatformUnavailable(
+                f"no {notice.platform} adapter to tell {notice.user} about a new version"
+            )
+        platform.send_direct_message(engine, notice.workspace, notice.user, notice.text)
+
+    return send
 
 
 @app.command()

@@ -121,6 +121,11 @@ class Digests:
                     entry.tldr = entry.tldr or tldrs.get(entry.paper.id, "")
                 digest.briefing = self.engine.summaries.briefing_for(digest.entries, language)
 
+    def last_digest_days(self) -> dict[str, dt.date]:
+        """Every channel's latest recorded digest day."""
+        with self.db.reading() as session:
+            return outbox.latest_digest_days(session=session)
+
     def _forget(self) -> None:
         """Drop what one build read once for every channel (the next build reads afresh)."""
         self._windows.clear()

@@ -88,9 +88,7 @@ class Engine:
         """Read the given sources (or the configured ones) into the store."""
         if sources is None:
             sources = [s.url for s in self.file_config.sources]
-        report = self.ingestor.run(list(sources), progress)
-        self.library.note_new_versions()
-        return report
+        return self.ingestor.run(list(sources), progress)
 
     def show(self, ref: str) -> Paper | None:
         """One stored paper by any form of its id (SPEC §4)."""

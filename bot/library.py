@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ class AmbiguousUser(LookupError):
 class VersionNotice:
     """Tell one saver that a saved paper has a new version."""
 
+    platform: str
     workspace: str
     user: str
     paper: Paper
@@ -129,25 +130,43 @@ class Library:
                 self._models[channel_key] = (tuple(saved_ids), model)
         return self._models[channel_key][1].score(papers)
 
-    def note_new_versions(self) -> list[VersionNotice]:
-        """New versions of saved papers since the saver was last told; recorded as told."""
+    def pending_version_notices(self) -> list[VersionNotice]:
+        """New versions of saved papers that their savers have not been told about yet."""
         notices: list[VersionNotice] = []
-        with self.db.session() as session:
+        with self.db.reading() as session:
             pending = repo.savers_to_notify(session=session)
             papers = paper_repo.get_papers(session=session, ids=list({s.paper_id for s, _ in pending}))
             for save, version in pending:
                 if save.paper_id in papers:
-                    notices.append(VersionNotice(save.workspace, save.user, papers[save.paper_id], version))
-        self.pending_notices = notices
+                    platform = (save.channel_key or "console:").split(":", 1)[0]
+                    notices.append(
+                        VersionNotice(platform, save.workspace, save.user, papers[save.paper_id], version)
+                    )
         return notices
 
-    def mark_notified(self, notice: VersionNotice) -> None:
-        """Record that the saver was told about this version (one message per version)."""
+    def send_version_notices(self, send: Callable[[VersionNotice], None]) -> int:
+        """Tell each saver of a paper with a new version, one message per version.
+
+        The notice is recorded before it is sent and the record undone if sending fails, so a
+        retry never repeats a message that went out."""
+        sent = 0
+        for notice in self.pending_version_notices():
+            previous = self._mark(notice, notice.version)
+            try:
+                send(notice)
+            except Exception:
+                log.exception("version notice to %s/%s failed; will retry", notice.workspace, notice.user)
+                self._mark(notice, previous)
+                continue
+            sent += 1
+        return sent
+
+    def _mark(self, notice: VersionNotice, version: int | None) -> int | None:
         with self.db.session() as session:
-            repo.mark_notified(
+            return repo.mark_notified(
                 session=session,
                 workspace=notice.workspace,
                 user=notice.user,
                 paper_id=notice.paper.id,
-                version=notice.version,
+                version=version,
             )

@@ -41,6 +41,14 @@ def digest_days(*, session: Session, day: dt.date) -> tuple[dict[str, dt.date], 
     return previous, today
 
 
+def latest_digest_days(*, session: Session) -> dict[str, dt.date]:
+    """Every channel's latest digest day."""
+    rows = session.execute(
+        select(DigestRow.channel_key, func.max(DigestRow.date)).group_by(DigestRow.channel_key)
+    )
+    return {key: day for key, day in rows.all()}
+
+
 def posted_by_channel(*, session: Session, ids: Sequence[str]) -> dict[str, set[str]]:
     """For these papers, which channels already hold them in a digest (posted once, ever)."""
     out: dict[str, set[str]] = {}

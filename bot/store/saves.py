@@ -120,10 +120,17 @@ def baseline_version(*, session: Session, workspace: str, user: str, paper_id: s
     )
 
 
-def mark_notified(*, session: Session, workspace: str, user: str, paper_id: str, version: int) -> None:
-    """Record the version the saver has been told about."""
+def mark_notified(
+    *, session: Session, workspace: str, user: str, paper_id: str, version: int | None
+) -> int | None:
+    """Record the version the saver has been told about; returns the previous value."""
+    row = session.get(SaveRow, (workspace, user, paper_id), with_for_update=True)
+    if row is None:
+        return None
+    previous = row.notified_version
     session.execute(
         update(SaveRow)
         .where(SaveRow.workspace == workspace, SaveRow.user == user, SaveRow.paper_id == paper_id)
         .values(notified_version=version)
     )
+    return previous

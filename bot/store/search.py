@@ -74,10 +74,7 @@ def _author_filter(name: str) -> _Filter | None:
     subs = [select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part == k) for k in keys]
     drive = subs[0] if len(subs) == 1 else subs[0].intersect(*subs[1:])
     probe = and_(
-        *(
-            exists().where(PaperAuthorPart.part == k, PaperAuthorPart.paper_pk == PaperRow.pk)
-            for k in keys
-        )
+        *(exists().where(PaperAuthorPart.part == k, PaperAuthorPart.paper_pk == PaperRow.pk) for k in keys)
     )
     return _Filter(drive=drive, probe=probe, estimate=subs[0])  # type: ignore[arg-type]
 

@@ -1,0 +1,128 @@
+"""`academichub run scheduler`: fetch after arXiv's nightly rebuild, post each channel's digest at
+its local time, catch up once after downtime, stop cleanly on SIGTERM.
+
+APScheduler runs the clock; what is due is decided by `due_days`, a pure function of a
+channel's schedule, its last recorded digest and the time, so restarts and tests agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.calendar import EASTERN
+from bot.channels import ChannelInfo
+from bot.library import VersionNotice
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_DAYS = 7  # a longer outage is posted from the last week only
+NOT_YET = "no papers stored for"  # the reason an empty digest gets while the day's feed is not in
+
+
+def due_days(info: ChannelInfo, last_digest: dt.date | None, now: dt.datetime) -> list[dt.date]:
+    """The local days whose digest is due and not yet recorded, oldest first.
+
+    A channel posts at its time each day; a day missed while the scheduler was down is posted
+    late, once (its digest row then exists); a new channel starts today, with no back-fill.
+    """
+    when = info.schedule_time()
+    if when is None:
+        return []
+    local = now.astimezone(info.zone)
+    today = local.date() if local.time() >= when else local.date() - dt.timedelta(days=1)
+    if last_digest is None:
+        return [today] if local.date() == today else []
+    first = max(last_digest + dt.timedelta(days=1), today - dt.timedelta(days=CATCH_UP_DAYS - 1))
+    return [first + dt.timedelta(days=i) for i in range((today - first).days + 1)]
+
+
+class Scheduler:
+    """The jobs of the clock process; `tick` and `fetch` are callable directly (tests, `digest now`)."""
+
+    def __init__(self, engine: Engine, send_notice: Callable[[VersionNotice], None] | None = None) -> None:
+        self.engine = engine
+        self.send_notice = send_notice
+        self._settled: set[tuple[str, dt.date]] = set()  # empty days that need no retry
+        self._lock = threading.Lock()
+
+    def fetch(self) -> None:
+        """Ingest every configured source, tell savers about new versions, then post what is due."""
+        if self.engine.file_config.sources:
+            report = self.engine.ingest()
+            for failed in (s for s in report.sources if s.status == "failed"):
+                log.warning("source %s failed: %s", failed.source, failed.error)
+        if self.send_notice is not None:
+            self.engine.library.send_version_notices(self.send_notice)
+        self.tick()
+
+    def tick(self, now: dt.datetime | None = None) -> int:
+        """Post every due digest; returns how many messages were posted."""
+        now = now or dt.datetime.now(dt.UTC)
+        posted = 0
+        with self._lock:  # the 1-minute tick and a post-fetch tick never overlap
+            last = self.engine.digests.last_digest_days()
+            for info in self.engine.channels.all():
+                for day in due_days(info, last.get(info.key), now):
+                    if (info.key, day) not in self._settled:
+                        posted += self._post(info, day)
+        return posted
+
+    def _post(self, info: ChannelInfo, day: dt.date) -> int:
+        try:
+            [digest] = self.engine.digests.post_all(channel=info.key, day=day)
+        except Exception:  # one channel's failure must not stop the others; retried next tick
+            log.exception("posting %s for %s failed", info.key, day)
+            return 0
+        if not digest.entries and not (digest.reason or "").startswith(NOT_YET):
+            self._settled.add((info.key, day))  # a holiday or nothing matched: no retry today
+        if digest.entries:
+            log.info("%s %s: posted %d messages", info.key, day, digest.posted)
+        else:
+            log.info("%s %s: nothing to post: %s", info.key, day, digest.reason)
+        return digest.posted
+
+
+def build_clock(scheduler: Scheduler) -> BackgroundScheduler:
+    """The APScheduler jobs: feeds after arXiv's midnight-Eastern rebuild and every 3 hours
+    (journals publish through the day; conditional GET keeps it cheap), digests every minute."""
+    clock = BackgroundScheduler(timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1})
+    clock.add_job(
+        scheduler.fetch,
+        CronTrigger(day_of_week="mon-fri", hour=0, minute=10, timezone=EASTERN),
+        id="arxiv-fetch",
+        misfire_grace_time=6 * 3600,
+    )
+    clock.add_job(scheduler.fetch, IntervalTrigger(hours=3), id="feeds", misfire_grace_time=3600)
+    clock.add_job(scheduler.tick, IntervalTrigger(minutes=1), id="digests", misfire_grace_time=300)
+    return clock
+
+
+def run_scheduler(engine: Engine, send_notice: Callable[[VersionNotice], None] | None = None) -> int:
+    """Run until SIGTERM/SIGINT: catch up first, then follow the clock."""
+    scheduler = Scheduler(engine, send_notice)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("signal %s: stopping the scheduler", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    clock = build_clock(scheduler)
+    clock.start()
+    clock.add_job(scheduler.fetch, id="catch-up")  # once, now: fetch, then post anything missed
+    stop.wait()
+    clock.shutdown(wait=True)
+    return 0
