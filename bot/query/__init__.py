@@ -1,0 +1,43 @@
+"""The `/papers` language: `parse(text) -> Command` and `format_command(Command) -> text` (pure).
+
+Every string parses to a Command or raises UsageError with one friendly sentence, never
+anything else (the tests fuzz this). The grammar is described in docs/query-language.md.
+The package: `model` (the parsed form, usage messages, formatting back to text), `lexer`
+(cleaning, tokens, filter values), `commands` (one small parser per command).
+"""
+
+from bot.query.commands import parse
+from bot.query.lexer import author_name, clean_text, normalize_category
+from bot.query.model import (
+    EXPORT_FORMATS,
+    MAX_LENGTH,
+    QUERY_COMMANDS,
+    Command,
+    Filters,
+    Schedule,
+    UsageError,
+    format_command,
+    help_text,
+    quoted,
+    usage,
+    usage_error,
+)
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "MAX_LENGTH",
+    "QUERY_COMMANDS",
+    "Command",
+    "Filters",
+    "Schedule",
+    "UsageError",
+    "author_name",
+    "clean_text",
+    "format_command",
+    "help_text",
+    "normalize_category",
+    "parse",
+    "quoted",
+    "usage",
+    "usage_error",
+]
