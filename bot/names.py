@@ -202,6 +202,8 @@ def parse_author_query(text: str) -> AuthorQuery:
     required = [p for t in surname for p in t.split("-") if not _is_initial(p)]
     particles = [t for t in given[1:] if t in PARTICLES]
     given = [t for i, t in enumerate(given) if i == 0 or t not in PARTICLES]
+    if given and all(t in PARTICLES for t in given):  # "Del Maestro", "van Beethoven": a surname
+        particles, given = [*given, *particles], []
     return AuthorQuery(text=text, required=tuple(dict.fromkeys(required + particles)), given=tuple(given))
 
 

@@ -136,6 +136,7 @@ def test_name_parts(author: str, parts: list[str], surname: str, given: list[str
         ("Philipp Grohs", ["Philipp Grohs", "P. Grohs", "Grohs, P.", "Philipp C. Grohs"], ["Anna Grohs"]),
         ("Jianwei Wang", ["Jianwei Wang", "J. Wang", "Wang, Jianwei"], ["Yijun Wang", "Liang Wang"]),
         ("Mosella-Montoro", ["Albert Mosella-Montoro"], ["Albert Mosella"]),
+        ("Del Maestro", ["Adrian Del Maestro", "A. Del Maestro"], ["Adrian Maestro"]),
         ("Ludwig van Beethoven", ["Ludwig van Beethoven", "L. van Beethoven"], ["Ludwig Beethoven"]),
     ],
 )
