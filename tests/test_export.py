@@ -2,71 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 import re
-from pathlib import Path
 
 import bibtexparser
 import pytest
 
 from bot.export import export, keyed_papers, split_name, tex_escape, to_bibtex, to_csl_json, to_ris
 from bot.models import Paper
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "corpus"
-if not CORPUS.exists():
-    CORPUS = Path("/work/shared/fixtures/corpus")
-DAILY = CORPUS / "daily_arxiv_listing_2026-06-09.jsonl"
-KAGGLE = CORPUS / "kaggle_arxiv_metadata_oai_snapshot_first200.jsonl"
-
-
-def load_daily(path: Path, limit: int | None = None) -> list[Paper]:
-    """Papers from a daily listing (the real parser lives in bot.sources; this is a test helper)."""
-    day = dt.date.fromisoformat(path.stem.rsplit("_", 1)[1])
-    papers = {}
-    for line in path.read_text(encoding="utf-8").splitlines()[:limit]:
-        row = json.loads(line)
-        papers[row["id"]] = Paper(
-            id=row["id"],
-            title=row["title"],
-            authors=row["authors"],
-            abstract=row["summary"] or "",
-            categories=row["categories"],
-            primary_category=row["categories"][0],
-            published=day,
-            announced=day,
-            url=row["abs"],
-            comment=row["comment"],
-        )
-    return list(papers.values())
-
-
-def load_kaggle() -> list[Paper]:
-    """Papers from the Kaggle arXiv snapshot: DOIs, journal refs, names decoded from TeX."""
-    papers = []
-    for line in KAGGLE.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        created = dt.datetime.strptime(row["versions"][0]["created"], "%a, %d %b %Y %H:%M:%S %Z").date()
-        authors = [" ".join(x for x in (p[1], p[0], p[2]) if x) for p in row["authors_parsed"]]
-        papers.append(
-            Paper(
-                id=row["id"],
-                title=" ".join(row["title"].split()),
-                authors=authors,
-                abstract=" ".join(row["abstract"].split()),
-                categories=row["categories"].split(),
-                published=created,
-                doi=row["doi"],
-                journal_ref=row["journal-ref"],
-            )
-        )
-    return papers
+from tests.corpus import listing_papers, snapshot_papers
 
 
 @pytest.fixture(scope="module")
 def papers() -> list[Paper]:
-    return load_kaggle() + load_daily(DAILY, limit=150)
+    return snapshot_papers() + listing_papers("2026-06-09", limit=150)
 
 
 def test_bibtex_parses_back_with_the_right_fields(papers: list[Paper]) -> None:
@@ -89,10 +39,10 @@ def test_bibtex_parses_back_with_the_right_fields(papers: list[Paper]) -> None:
 
 
 def test_bibtex_doi_and_journal_from_the_snapshot() -> None:
-    first = load_kaggle()[0]  # 0704.0001, Phys.Rev.D76:013009,2007
+    first = snapshot_papers()[0]  # 0704.0001, Phys.Rev.D76:013009,2007
     entry = bibtexparser.parse_string(to_bibtex([first])).entries[0]
     assert entry.entry_type == "article"
-    assert entry["doi"] == "10.1103/PhysRevD.76.013009"
+    assert entry["doi"] == "10.1103/physrevd.76.013009"
     assert entry["journal"] == "Phys.Rev.D76:013009,2007"
     assert entry["eprint"] == "0704.0001"
     assert entry["month"] == "apr"
@@ -143,7 +93,7 @@ def test_special_characters_and_math_round_trip() -> None:
 
 
 def test_non_ascii_and_tex_authors_survive() -> None:
-    snapshot = {p.id: p for p in load_kaggle()}
+    snapshot = {p.id: p for p in snapshot_papers()}
     paper = snapshot["0704.0001"]  # authors_parsed gives "C. Balázs"
     tex = Paper(id="0704.0099", title="Test", authors=["Rastislav \\v{S}r\\'amek", "Mikkel {\\O}bro"])
     bib = bibtexparser.parse_string(to_bibtex([paper, tex]))
@@ -169,7 +119,7 @@ def test_ris_records_run_from_ty_to_er_with_crlf(papers: list[Paper]) -> None:
         assert any(line.startswith("TI  - ") for line in lines)
         assert any(line.startswith("N1  - arXiv:") for line in lines)
     first = next(r for r in records if "0704.0001" in r)
-    assert "TY  - JOUR" in first and "DO  - 10.1103/PhysRevD.76.013009" in first
+    assert "TY  - JOUR" in first and "DO  - 10.1103/physrevd.76.013009" in first
     assert "AU  - Balázs, C.\r\n" in first and "PY  - 2007" in first
 
 

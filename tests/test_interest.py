@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import random
 import re
-from pathlib import Path
 
 import pytest
 
 from bot.interest import InterestModel
 from bot.models import Paper
+from tests.corpus import LISTING_DAYS, listing_papers
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "corpus"
-if not CORPUS.exists():
-    CORPUS = Path("/work/shared/fixtures/corpus")
 DAY = "2026-06-09"
 HELD_OUT = "2606.08796"  # A Non-Overlapping Schwarz Hybrid Finite Element-Neural Operator Framework …
 UNRELATED = ("2606.07791", "2606.09428")  # 3D shape retrieval (cs.GR); VLM crisis benchmark (cs.CL)
 TOPIC = re.compile(r"operator learning|neural operator|approximation|physics-informed|\bPDEs?\b", re.I)
 
 
-def load_days() -> dict[str, list[Paper]]:
-    """Every daily listing as Papers (a local helper: the real parser lives in bot.sources)."""
-    days: dict[str, list[Paper]] = {}
-    for path in sorted(CORPUS.glob("daily_arxiv_listing_*.jsonl")):
-        day = path.stem.rsplit("_", 1)[1]
-        papers: dict[str, Paper] = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            papers[row["id"]] = Paper(
-                id=row["id"],
-                title=row["title"],
-                authors=row["authors"],
-                abstract=row["summary"] or "",
-                categories=row["categories"],
-                announced=dt.date.fromisoformat(day),
-            )
-        days[day] = list(papers.values())
-    return days
-
-
 @pytest.fixture(scope="module")
 def days() -> dict[str, list[Paper]]:
-    return load_days()
+    return {day: listing_papers(day) for day in LISTING_DAYS}
 
 
 def saves_and_background(days: dict[str, list[Paper]]) -> tuple[list[Paper], list[Paper]]:

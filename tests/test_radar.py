@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,33 +12,9 @@ from hypothesis import strategies as st
 from bot.models import Paper
 from bot.query import UsageError
 from bot.radar import RadarIndex, RadarRule, match_paper, parse_rule
+from tests.corpus import listing_papers
 
-FIXTURES = Path(
-    os.environ.get("ACADEMICHUB_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures")
-)
-LISTING = FIXTURES / "corpus" / "daily_arxiv_listing_2026-06-16.jsonl"
-
-
-def _corpus() -> list[Paper]:
-    papers = []
-    for line in LISTING.read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        papers.append(
-            Paper(
-                id=d["id"],
-                title=d["title"],
-                authors=d["authors"],
-                abstract=d["summary"],
-                categories=d["categories"],
-                primary_category=d["categories"][0],
-                announce_type="new",
-                source="https://rss.arxiv.org/rss/cs",
-            )
-        )
-    return papers
-
-
-CORPUS = _corpus()
+CORPUS = listing_papers(announce_type="new", source="https://rss.arxiv.org/rss/cs")
 
 
 def _paper(pid: str, **kw: object) -> Paper:
@@ -243,8 +218,6 @@ def test_the_index_agrees_with_one_paper_at_a_time(rules: list[RadarRule]) -> No
 
 def test_word_index_agrees_with_the_regex_scan() -> None:
     """Past a few keywords the index answers one-word keywords from a word index; same answers."""
-    import json
-    from pathlib import Path
 
     from bot.models import Paper
     from bot.radar import _WORD_INDEX_AFTER, RadarIndex, RadarRule

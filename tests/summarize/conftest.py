@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from bot.models import DigestEntry, Paper
 from bot.summarize import LLMSummarizer, MemoryBudget
+from tests.corpus import listing_papers
 from tests.fakes.openai_server import FakeOpenAI
 
 LISTING = "corpus/daily_arxiv_listing_2026-06-16.jsonl"
@@ -25,23 +25,7 @@ def fixtures_root() -> Path:
 
 def load_papers(limit: int | None = None, ids: list[str] | None = None) -> list[Paper]:
     """Papers from the real daily listing (deduplicated, in file order)."""
-    seen: dict[str, Paper] = {}
-    with (fixtures_root() / LISTING).open(encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row["id"] in seen or (ids is not None and row["id"] not in ids):
-                continue
-            seen[row["id"]] = Paper(
-                id=row["id"],
-                title=row["title"],
-                authors=row["authors"],
-                abstract=row["summary"],
-                categories=row["categories"],
-                primary_category=row["categories"][0],
-            )
-            if limit is not None and len(seen) >= limit:
-                break
-    return list(seen.values())
+    return listing_papers(limit=limit, ids=ids)
 
 
 def entries_for(papers: list[Paper], tldrs: dict[str, str] | None = None) -> list[DigestEntry]:
