@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.digests import UnknownChannel
 from bot.library import AmbiguousUser, NoSaves
 from bot.models import Caller, Paper, Reply
 from bot.query import Command, UsageError, help_text, parse, usage
+from bot.radar import narrow
 from bot.sources import FeedError
 from bot.store import papers as paper_repo
 from bot.store import state as state_repo
@@ -33,6 +35,7 @@ class CommandRunner:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)  # tests set the time
 
     def run(self, text: str, caller: Caller) -> Reply:
         """Parse and execute; usage errors and failures become friendly replies."""
@@ -58,7 +61,7 @@ class CommandRunner:
     def spec_for(self, command: Command, today: dt.date | None = None) -> SearchSpec:
         """The store query for a parsed command."""
         f = command.filters
-        today = today or dt.datetime.now(dt.UTC).date()
+        today = today or self.clock().date()
         since = f.since_date
         if f.since_days is not None:
             since = today - dt.timedelta(days=f.since_days)
@@ -139,25 +142,28 @@ class CommandRunner:
             return Reply(text="Nothing to continue yet: ask something first, e.g. `/papers author Grohs`.")
         previous = parse(saved[0])
         if previous.name == "today":
-            return self._today(caller, saved[1])
+            return self._today(previous, caller, saved[1])
         return self._answer(previous, caller, saved[1])
 
     def _cmd_today(self, command: Command, caller: Caller) -> Reply:
-        return self._today(caller, 0)
+        return self._today(command, caller, 0)
 
-    def _today(self, caller: Caller, offset: int) -> Reply:
+    def _today(self, command: Command, caller: Caller, offset: int) -> Reply:
+        """Today's digest for this channel, narrowed by the command's filters."""
         info = self.engine.channels.info(caller.channel_key)
         if info is None or not info.rules:
             return Reply(text="This channel has no radar yet: try `/papers subscribe cat:cs.LG`.")
-        digest = self.engine.digests.build(info, info.local_date(dt.datetime.now(dt.UTC)))
-        papers = [e.paper for e in digest.entries][offset : offset + BATCH + 1]
-        self._remember(caller, "today", offset + min(len(papers), BATCH))
+        digest = self.engine.digests.build(info, info.local_date(self.clock()))
+        matching = narrow([e.paper for e in digest.entries], command.filters)
+        papers = matching[offset : offset + BATCH + 1]
+        self._remember(caller, command.to_text(), offset + min(len(papers), BATCH))
         if not papers:
-            return Reply(text=f"Nothing for today: {digest.reason or 'no more papers'}.")
+            why = digest.reason if not digest.entries else "no more papers match"
+            return Reply(text=f"Nothing for today: {why}.")
         has_more = len(papers) > BATCH
         papers = papers[:BATCH]
         tldrs = {e.paper.id: e.tldr for e in digest.entries}
-        text = f"Today on this channel's radar: {digest.total} papers ({offset + 1}–{offset + len(papers)})"
+        text = f"Today on this channel's radar: {len(matching)} papers ({offset + 1}–{offset + len(papers)})"
         return Reply(text=text, papers=papers, has_more=has_more, tldrs=tldrs)
 
     def _cmd_paper(self, command: Command, caller: Caller) -> Reply:

@@ -139,14 +139,16 @@ class Ingestor:
         """Stream JSON lines in batches: a million-record back-fill in constant memory."""
         result = SourceResult(source=source)
         stats = JsonlStats()
-        for batch in _read_ahead(_batches(iter_jsonl_papers(stream, source, stats), BULK_BATCH)):
-            with self.db.session() as session:
-                counts = paper_repo.upsert_papers(session=session, papers=batch)
-            result.new += counts.new
-            result.updated += counts.updated
-            result.unchanged += counts.unchanged
-            if progress:
-                progress(source, result.new + result.updated + result.unchanged)
+        papers = iter_jsonl_papers(stream, source, stats)
+        with self.db.bulk_loading() as bulk_session:
+            for batch in _read_ahead(_batches(papers, BULK_BATCH)):
+                with bulk_session() as session:
+                    counts = paper_repo.upsert_papers(session=session, papers=batch)
+                result.new += counts.new
+                result.updated += counts.updated
+                result.unchanged += counts.unchanged
+                if progress:
+                    progress(source, result.new + result.updated + result.unchanged)
         if stats.bad:
             if not stats.papers:
                 raise FeedError(f"no paper in {stats.lines} lines of JSON ({stats.errors[0]})")

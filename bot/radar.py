@@ -15,7 +15,15 @@ from typing import Literal, NamedTuple
 
 from bot.models import Paper
 from bot.names import author_matches, index_keys_of, parse_author_query
-from bot.query import UsageError, author_name, clean_text, normalize_category, quoted, usage_error
+from bot.query import (
+    Filters,
+    UsageError,
+    author_name,
+    clean_text,
+    normalize_category,
+    quoted,
+    usage_error,
+)
 
 __all__ = ["RadarIndex", "RadarMatch", "RadarRule", "UsageError", "match_paper", "parse_rule"]
 
@@ -280,3 +288,18 @@ class RadarIndex:
 def match_paper(paper: Paper, rules: Sequence[RadarRule]) -> RadarMatch | None:
     """How one paper matches a radar, or None."""
     return RadarIndex([paper]).match(rules).get(paper.id)
+
+
+def narrow(papers: Sequence[Paper], filters: Filters) -> list[Paper]:
+    """The papers passing every filter of a query (`/papers today cat:math "operator"`), in order."""
+    index = RadarIndex(papers)
+    keep = {p.id for p in papers}
+    groups: list[list[RadarRule]] = [[RadarRule("author", a)] for a in filters.authors]
+    if filters.categories:
+        groups.append([RadarRule("cat", c) for c in filters.categories])
+    groups += [[RadarRule("keyword", w)] for w in (*filters.words, *filters.phrases)]
+    for rules in groups:
+        keep &= set(index.match(rules, include_replacements=True))
+    for excluded in filters.exclude:
+        keep -= set(index.match([RadarRule("keyword", excluded)], include_replacements=True))
+    return [p for p in papers if p.id in keep]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +36,44 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+
+
+# A bigger page cache keeps the author-index B-tree's hot pages in memory; FTS5 merges
+# fewer, larger segments (automerge 16 instead of 4) while loading. synchronous stays
+# NORMAL: with WAL, OFF saves little and can corrupt the file on a power cut.
+_BULK_TUNING = (
+    "PRAGMA cache_size=-131072",
+    "PRAGMA temp_store=MEMORY",
+    "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 16)",
+    "INSERT INTO papers_fts(papers_fts, rank) VALUES ('crisismerge', 64)",
+)
+_NORMAL_TUNING = (
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=DEFAULT",
+    "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 4)",
+    "INSERT INTO papers_fts(papers_fts, rank) VALUES ('crisismerge', 16)",
+)
+
+
+def _sqlite_tuning(raw: Any, statements: Sequence[str]) -> None:
+    for statement in statements:  # autocommit: pysqlite's own transactions are off
+        raw.execute(statement)
+
+
+@contextmanager
+def _session_on(conn: Connection) -> Iterator[Session]:
+    with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def _refresh_statistics(conn: Connection, dialect: str) -> None:
+    # A sampled ANALYZE takes well under a second at a million papers.
+    if dialect == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        conn.exec_driver_sql("ANALYZE")
+    else:
+        conn.exec_driver_sql("ANALYZE papers, paper_author_parts, paper_categories")
+    conn.commit()
 
 
 def make_sql_engine(url: str, read_only: bool = False) -> Engine:
@@ -87,6 +125,21 @@ class Database:
         """A session for reads only (searches, lookups): never waits for a writer on SQLite."""
         with self._read_sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def bulk_loading(self) -> Iterator[Callable[[], AbstractContextManager[Session]]]:
+        """Session factory for a bulk load: one connection tuned for big batches; planner
+        statistics are refreshed afterwards (the search plans lean on them at a million rows)."""
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            if self.dialect == "sqlite":
+                _sqlite_tuning(raw, _BULK_TUNING)
+            try:
+                yield lambda: _session_on(conn)
+            finally:
+                if self.dialect == "sqlite":
+                    _sqlite_tuning(raw, _NORMAL_TUNING)
+            _refresh_statistics(conn, self.dialect)
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Paper
 from bot.names import author_matches, parse_author_query
-from bot.store.papers import row_to_paper
+from bot.store.papers import category_token, row_to_paper
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 
 # The FTS5 virtual table (created by the migration, not an ORM class); its hidden column of
@@ -51,10 +51,14 @@ def _fts5_quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _fts5_expression(positive: Sequence[str], negative: Sequence[str]) -> str:
+def _fts5_expression(positive: Sequence[str], negative: Sequence[str], categories: Sequence[str] = ()) -> str:
     expr = " ".join(_fts5_quote(t) for t in positive)
     if negative:
         expr = f"({expr}) NOT ({' OR '.join(_fts5_quote(t) for t in negative)})"
+    if categories:
+        # FTS5 intersects the category's doclist with the words' itself: no probe per row.
+        tokens = " OR ".join(_fts5_quote(category_token(c)) for c in categories)
+        expr = f"(category_terms : ({tokens})) AND ({expr})"
     return expr
 
 
@@ -97,18 +101,25 @@ def _category_filter(categories: Sequence[str]) -> _Filter:
     return _Filter(drive=drive, probe=probe, estimate=drive)
 
 
-def _text_filter(session: Session, positive: Sequence[str], negative: Sequence[str]) -> _Filter:
+def _text_filter(
+    session: Session, positive: Sequence[str], negative: Sequence[str], categories: Sequence[str]
+) -> _Filter:
+    """Words, phrases and exclusions; with words, the categories too (`cat:X word` is one
+    full-text query: a mid-size category probing a common word per row was the slow case)."""
     if session.get_bind().dialect.name == "postgresql":
         tsv: ColumnElement[Any] = literal_column("papers.search_tsv")
         conds = [tsv.op("@@")(func.phraseto_tsquery("english", t)) for t in positive]
         conds += [~tsv.op("@@")(func.phraseto_tsquery("english", t)) for t in negative]
+        if categories:  # tokens are [a-z0-9] only (category_token), bound as one parameter
+            tokens = " | ".join(category_token(c) for c in categories)
+            conds.append(tsv.op("@@")(func.to_tsquery("simple", tokens)))
         probe = and_(*conds)
         drive = select(PaperRow.pk).where(probe) if positive else None
         return _Filter(drive=drive, probe=probe, estimate=drive)
     if not positive:  # only exclusions: everything but the excluded
         excluded = select(_FTS.c.rowid).where(_FTS.c.papers_fts.op("MATCH")(_fts5_expression(negative, ())))
         return _Filter(drive=None, probe=PaperRow.pk.not_in(excluded))
-    matches = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(positive, negative))
+    matches = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(positive, negative, categories))
     drive = select(_FTS.c.rowid).where(matches)
     probe = exists().where(matches, _FTS.c.rowid == PaperRow.pk)
     return _Filter(drive=drive, probe=probe, estimate=drive)
@@ -116,10 +127,10 @@ def _text_filter(session: Session, positive: Sequence[str], negative: Sequence[s
 
 def _filters(session: Session, spec: SearchSpec, words: Sequence[str]) -> list[_Filter]:
     out = [f for f in (_author_filter(a) for a in spec.authors) if f is not None]
-    if spec.categories:
+    if spec.categories and not words:
         out.append(_category_filter(spec.categories))
     if words or spec.exclude:
-        out.append(_text_filter(session, words, spec.exclude))
+        out.append(_text_filter(session, words, spec.exclude, spec.categories if words else ()))
     return out
 
 
@@ -155,18 +166,29 @@ def _page(session: Session, query: Select[Any], spec: SearchSpec, want: int) -> 
     """Run the query, keeping only rows whose authors really match (the index narrows, names decide)."""
     if not spec.authors:
         return [row_to_paper(r) for r in session.execute(query.limit(want)).scalars()]
+    # Candidates are read as (pk, authors) only, in growing steps: a full name with a common
+    # surname ("Yijun Wang") can need thousands of `wang#y` candidates for five matches,
+    # and whole rows (abstracts) in steps of 50 made that the slowest query.
     queries = [parse_author_query(a) for a in spec.authors]
-    out: list[Paper] = []
+    candidates = query.with_only_columns(PaperRow.pk, PaperRow.authors)
+    winners: list[int] = []
     step, offset = max(want * 4, 50), 0
-    while len(out) < want:
-        rows = session.execute(query.offset(offset).limit(step)).scalars().all()
-        for row in rows:
-            if all(any(author_matches(q, a) for a in row.authors) for q in queries):
-                out.append(row_to_paper(row))
+    while len(winners) < want:
+        rows = session.execute(candidates.offset(offset).limit(step)).all()
+        for pk, authors in rows:
+            if all(any(author_matches(q, a) for a in authors) for q in queries):
+                winners.append(pk)
         if len(rows) < step:
             break
-        offset += step
-    return out[:want]
+        offset, step = offset + step, step * 4
+    return _rows_in_order(session, winners[:want])
+
+
+def _rows_in_order(session: Session, pks: list[int]) -> list[Paper]:
+    if not pks:
+        return []
+    rows = {r.pk: r for r in session.execute(select(PaperRow).where(PaperRow.pk.in_(pks))).scalars()}
+    return [row_to_paper(rows[pk]) for pk in pks]
 
 
 def search_papers(*, session: Session, spec: SearchSpec, offset: int = 0, limit: int = 5) -> list[Paper]:

@@ -132,3 +132,17 @@ def test_crash_after_every_message_then_rerun_posts_each_once(
         assert state.parents() == ["console:lab|2026-06-16"], k
         assert sorted(state.entries()) == ["2606.16028", "2606.20001", "2606.20002"], k
         assert digest.posted == total - k
+
+
+def test_today_narrows_the_radar_by_filters_and_more_continues(
+    sqlite_url: str, engine_factory: Callable[..., Engine], tmp_path: Path
+) -> None:
+    from bot.models import Caller
+
+    engine, _ = setup(engine_factory, sqlite_url, tmp_path)
+    engine.commands.clock = lambda: dt.datetime(2026, 6, 16, 12, 0, tzinfo=dt.UTC)
+    me = Caller("console", "local", "lab", "me")
+    assert [p.id for p in engine.handle("today", me).papers] == ["2606.16028", "2606.20002", "2606.20001"]
+    assert [p.id for p in engine.handle("today cat:math", me).papers] == ["2606.16028", "2606.20002"]
+    assert [p.id for p in engine.handle("today -spectral", me).papers] == ["2606.16028", "2606.20001"]
+    assert engine.handle("more", me).papers == []  # the filtered answer had no second batch
