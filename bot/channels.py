@@ -95,18 +95,13 @@ class Channels:
                         raise ConfigError(
                             f"ACADEMICHUB_CONFIG: channel {cfg.key} radar {text!r}: {exc}"
                         ) from None
-                    self._apply_rule(session, cfg.key, rule, row)
+                    repo.add_rule(session=session, key=cfg.key, kind=rule.kind, value=rule.value)
                 if cfg.schedule:
                     try:
                         row.schedule, row.timezone = normalize_schedule(cfg.schedule)
                     except UsageError as exc:
                         raise ConfigError(f"ACADEMICHUB_CONFIG: channel {cfg.key} schedule: {exc}") from None
                 row.language = cfg.language
-
-    def _apply_rule(self, session: object, key: str, rule: RadarRule, row: object) -> bool:
-        if rule.kind == "include":
-            row.include_replacements = True  # type: ignore[attr-defined]
-        return repo.add_rule(session=session, key=key, kind=rule.kind, value=rule.value)  # type: ignore[arg-type]
 
     def info(self, key: str) -> ChannelInfo | None:
         """One channel's settings and radar, or None when it does not exist."""
@@ -128,8 +123,8 @@ class Channels:
 
     def subscribe(self, key: str, rule: RadarRule) -> bool:
         with self.db.session() as session:
-            row = repo.ensure_channel(session=session, key=key, platform=platform_of(key))
-            return self._apply_rule(session, key, rule, row)
+            repo.ensure_channel(session=session, key=key, platform=platform_of(key))
+            return repo.add_rule(session=session, key=key, kind=rule.kind, value=rule.value)
 
     def unsubscribe(self, key: str, index: int) -> RadarRule | None:
         with self.db.session() as session:

@@ -58,7 +58,12 @@ def all_radar_rules(*, session: Session) -> dict[str, list[tuple[str, str]]]:
 
 
 def add_rule(*, session: Session, key: str, kind: str, value: str) -> bool:
-    """Add a rule; False when the channel already had it."""
+    """Add a rule; False when the channel already had it. `include:replacements` also turns on
+    the channel's replacements flag."""
+    if kind == "include":
+        channel = session.get(ChannelRow, key)
+        if channel is not None:
+            channel.include_replacements = True
     exists = session.execute(
         select(RadarRuleRow.id).where(
             RadarRuleRow.channel_key == key, RadarRuleRow.kind == kind, RadarRuleRow.value == value
