@@ -19,7 +19,7 @@ from bot.config import ConfigError, load_settings
 from bot.digests import UnknownChannel
 from bot.engine import Engine, build_engine
 from bot.library import AmbiguousUser, NoSaves
-from bot.platforms import PlatformUnavailable, load_platforms, register_posters
+from bot.platforms import PlatformUnavailable, load_platform, register_posters
 from bot.query import UsageError
 from bot.store.db import StoreError
 
@@ -49,7 +49,7 @@ def engine_for(**overrides: Any) -> Iterator[Engine]:
         engine = build_engine(load_settings(**overrides) if overrides else None)
     except (ConfigError, StoreError, UsageError) as exc:
         fail(str(exc))
-    register_posters(engine, load_platforms())
+    register_posters(engine)
     try:
         yield engine
     finally:
@@ -169,10 +169,10 @@ def digest(
 
 def _console() -> Any:
     """The console platform plug-in (the terminal renderer), found like every adapter."""
-    platform = load_platforms().get("console")
-    if platform is None:
-        fail("the console adapter is not installed (pip install -e .)")
-    return platform
+    try:
+        return load_platform("console")
+    except PlatformUnavailable as exc:
+        fail(str(exc))
 
 
 def _print_digests(digests: list[Any], dry_run: bool) -> None:
@@ -239,33 +239,27 @@ def db_upgrade() -> None:
 @app.command()
 def run(process: Annotated[str, typer.Argument(help="slack | discord | scheduler | console")]) -> None:
     """Run a long-lived process (see the Procfile)."""
-    platforms = load_platforms()
     if process == "scheduler":
         from bot.scheduler import run_scheduler
 
         with engine_for() as engine:
             logging.getLogger("bot").setLevel(logging.INFO)
-            raise typer.Exit(run_scheduler(engine, _notice_sender(engine, platforms)))
-    if process not in platforms:
+            raise typer.Exit(run_scheduler(engine, _notice_sender(engine)))
+    if process not in ("slack", "discord", "console"):
         fail(f"run {process}: no such process (choose slack, discord, scheduler or console)")
     with engine_for() as engine:
         try:
-            code = platforms[process].run(engine)
+            code = load_platform(process).run(engine)
         except PlatformUnavailable as exc:
             fail(str(exc))
     raise typer.Exit(code)
 
 
-def _notice_sender(engine: Engine, platforms: dict[str, Any]) -> Callable[[Any], None]:
+def _notice_sender(engine: Engine) -> Callable[[Any], None]:
     """Direct messages for new-version notices, through the saver's platform."""
 
     def send(notice: Any) -> None:
-        platform = platforms.get(notice.platform)
-        if platform is None:
-            raise PlatformUnavailable(
-                f"no {notice.platform} adapter to tell {notice.user} about a new version"
-            )
-        platform.send_direct_message(engine, notice.workspace, notice.user, notice.text)
+        load_platform(notice.platform).send_direct_message(engine, notice.workspace, notice.user, notice.text)
 
     return send
 

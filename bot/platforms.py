@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -41,22 +41,39 @@ class PlatformUnavailable(RuntimeError):
     """A platform whose adapter is missing or cannot start; the message is for people."""
 
 
+def _entry_points() -> dict[str, EntryPoint]:
+    return {ep.name: ep for ep in entry_points(group="academichub.platforms")}
+
+
+def load_platform(name: str) -> Platform:
+    """One platform plug-in, imported on first use (Slack's and Discord's libraries are slow
+    to import; a CLI call that never posts should not pay for them)."""
+    ep = _entry_points().get(name)
+    if ep is None:
+        raise PlatformUnavailable(f"no {name} adapter is installed (pip install -e .)")
+    try:
+        platform: Platform = ep.load()
+    except ImportError as exc:
+        raise PlatformUnavailable(f"the {name} adapter cannot be loaded: {exc}") from None
+    return platform
+
+
 def load_platforms() -> dict[str, Platform]:
     """Every installed platform plug-in by name; a broken one is logged and skipped."""
     found: dict[str, Platform] = {}
-    for ep in entry_points(group="academichub.platforms"):
+    for name in _entry_points():
         try:
-            found[ep.name] = ep.load()
-        except Exception as exc:  # an adapter with a missing dependency must not stop the others
-            log.debug("platform %s could not be loaded: %s", ep.name, exc)
+            found[name] = load_platform(name)
+        except PlatformUnavailable as exc:  # an adapter with a missing dependency must not stop the others
+            log.debug("%s", exc)
     return found
 
 
-def register_posters(engine: Engine, platforms: dict[str, Platform]) -> None:
-    """Let the digest engine post to every loaded platform."""
-    for name, platform in platforms.items():
-        engine.digests.register_poster(name, _poster_factory(engine, platform))
+def register_posters(engine: Engine) -> None:
+    """Let the digest engine post to every installed platform, importing an adapter only when used."""
+    for name in _entry_points():
+        engine.digests.register_poster(name, _poster_factory(engine, name))
 
 
-def _poster_factory(engine: Engine, platform: Platform) -> Callable[[ChannelInfo], Poster]:
-    return lambda info: platform.poster(engine, info)
+def _poster_factory(engine: Engine, name: str) -> Callable[[ChannelInfo], Poster]:
+    return lambda info: load_platform(name).poster(engine, info)

@@ -60,7 +60,14 @@ class PaperRow(Base):
     # indexed with title and abstract, so `cat:cs.IT graph` is one full-text query.
     category_terms: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_papers_sort", "sort_date", "pk"),)
+    # Searches walk papers newest first: ORDER BY sort_date DESC NULLS LAST, pk DESC.
+    # SQLite sorts NULL lowest, so a plain index read backwards gives that order (and it
+    # rejects NULLS in CREATE INDEX); PostgreSQL sorts NULL highest and needs it spelled out,
+    # or every query sorts all its candidates.
+    __table_args__ = (
+        Index("ix_papers_sort", "sort_date", "pk").ddl_if(dialect="sqlite"),
+        Index("ix_papers_newest", sort_date.desc().nulls_last(), pk.desc()).ddl_if(dialect="postgresql"),
+    )
 
 
 class PaperAuthorPart(Base):

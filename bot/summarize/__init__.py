@@ -1,4 +1,8 @@
-"""Paper TL;DRs and the digest's cross-field briefing (SPEC §7)."""
+"""Paper TL;DRs and the digest's cross-field briefing (SPEC §7).
+
+The LLM summarizer lives in bot.summarize.openai_llm and is imported only when a key is set:
+the openai package alone takes a second to import, which every CLI call would pay.
+"""
 
 from bot.summarize.base import (
     BRIEFING_MAX_CHARS,
@@ -10,14 +14,12 @@ from bot.summarize.base import (
     TokenBudget,
 )
 from bot.summarize.extractive import ExtractiveSummarizer
-from bot.summarize.openai_llm import LLMSummarizer
 from bot.summarize.service import SummaryService, build_summary_service
 
 __all__ = [
     "BRIEFING_MAX_CHARS",
     "TLDR_MAX_CHARS",
     "ExtractiveSummarizer",
-    "LLMSummarizer",
     "MemoryBudget",
     "MemoryCache",
     "Summarizer",

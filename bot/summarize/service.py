@@ -9,7 +9,6 @@ from bot.config import Settings
 from bot.models import DigestEntry, Paper
 from bot.summarize.base import Summarizer, TldrCache, TokenBudget
 from bot.summarize.extractive import ExtractiveSummarizer
-from bot.summarize.openai_llm import LLMSummarizer
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +94,8 @@ def build_summary_service(settings: Settings, cache: TldrCache, budget: TokenBud
     """The service for these settings: LLM first when OPENAI_API_KEY is set, extractive otherwise."""
     primary: Summarizer | None = None
     if settings.openai_api_key is not None and settings.openai_api_key.get_secret_value().strip():
+        from bot.summarize.openai_llm import LLMSummarizer  # only with a key: openai is slow to import
+
         primary = LLMSummarizer(
             api_key=settings.openai_api_key.get_secret_value(),
             base_url=settings.openai_base_url,

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bot.models import DigestEntry, Paper
-from bot.summarize import LLMSummarizer, MemoryBudget
+from bot.summarize import MemoryBudget
+from bot.summarize.openai_llm import LLMSummarizer
 from tests.corpus import listing_papers
 from tests.fakes.openai_server import FakeOpenAI
 

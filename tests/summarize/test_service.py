@@ -12,12 +12,12 @@ from bot.summarize import (
     BRIEFING_MAX_CHARS,
     TLDR_MAX_CHARS,
     ExtractiveSummarizer,
-    LLMSummarizer,
     MemoryBudget,
     MemoryCache,
     SummaryService,
     build_summary_service,
 )
+from bot.summarize.openai_llm import LLMSummarizer
 from tests.fakes.openai_server import FakeOpenAI, data_items
 from tests.summarize.conftest import SleepRecorder, entries_for, load_papers, make_llm
 
