@@ -52,6 +52,20 @@ def _decode_latex(text: str) -> str:
 
 
 def _fold(text: str) -> str:
+    # Stripping an accent can expose a LaTeX accent on a plain letter (\^À -> \^a -> a):
+    # fold until nothing changes, so that fold is idempotent.
+    folded = _fold_once(text)
+    for _ in range(4):
+        if "\\" not in folded:
+            break
+        again = _fold_once(folded)
+        if again == folded:
+            break
+        folded = again
+    return folded
+
+
+def _fold_once(text: str) -> str:
     if "\\" in text:
         text = _decode_latex(text)
     s = text.casefold()

@@ -192,3 +192,8 @@ def test_matching_never_raises(query: str, author: str) -> None:
     except ValueError:
         return
     assert author_matches(parsed, author) in (True, False)
+
+
+@pytest.mark.parametrize("text", ["\\^À", "\\'É", '\\"Ü'])
+def test_fold_is_idempotent_when_an_accent_hides_a_latex_accent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
