@@ -100,12 +100,18 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=32), nullable=False),
         sa.Column("linked_to", sa.String(length=512), nullable=True),
         sa.Column("sort_date", sa.Date(), nullable=True),
+        sa.Column("category_terms", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("pk"),
         sa.UniqueConstraint("id"),
     )
     with op.batch_alter_table("papers", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_papers_doi"), ["doi"], unique=False)
-        batch_op.create_index("ix_papers_sort", ["sort_date", "pk"], unique=False)
+        if op.get_bind().dialect.name == "sqlite":
+            batch_op.create_index("ix_papers_sort", ["sort_date", "pk"], unique=False)
+        else:
+            batch_op.create_index(
+                "ix_papers_newest", [sa.text("sort_date DESC NULLS LAST"), sa.text("pk DESC")], unique=False
+            )
 
     op.create_table(
         "query_cursors",
@@ -181,7 +187,9 @@ def downgrade() -> None:
     op.drop_table("saves")
     op.drop_table("query_cursors")
     with op.batch_alter_table("papers", schema=None) as batch_op:
-        batch_op.drop_index("ix_papers_sort")
+        batch_op.drop_index(
+            "ix_papers_sort" if op.get_bind().dialect.name == "sqlite" else "ix_papers_newest"
+        )
         batch_op.drop_index(batch_op.f("ix_papers_doi"))
 
     op.drop_table("papers")
@@ -194,33 +202,36 @@ def downgrade() -> None:
     # ### end Alembic commands ###
 
 
-# Full-text search is each engine's own index (SPEC §9). SQLite: FTS5 over title and
-# abstract with external content; new rows are indexed by the repository with one
+# Full-text search is each engine's own index (SPEC §9). SQLite: FTS5 over title, abstract
+# and category tokens with external content; new rows are indexed by the repository with one
 # INSERT … SELECT per batch (twice as fast as a per-row trigger), updates and deletes are
 # kept in step by triggers. PostgreSQL: a generated, weighted tsvector with a GIN index.
 # Porter stemming on SQLite matches PostgreSQL's english configuration closely enough that
-# both answer the same queries. Results are ordered by date, never by bm25, so FTS5 keeps
-# no per-document sizes (columnsize=0).
+# both answer the same queries; category tokens (`catcs0it9`) are digit-terminated so neither
+# stems them, and PostgreSQL takes them through 'simple'. Results are ordered by date, never
+# by bm25, so FTS5 keeps no per-document sizes (columnsize=0).
 _SQLITE_FTS = [
     """CREATE VIRTUAL TABLE papers_fts USING fts5(
-        title, abstract, content='papers', content_rowid='pk', columnsize=0,
+        title, abstract, category_terms, content='papers', content_rowid='pk', columnsize=0,
         tokenize='porter unicode61 remove_diacritics 2')""",
     # Larger leaf pages: fewer page writes while indexing, fewer reads for common terms.
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('pgsz', 16000)",
     """CREATE TRIGGER papers_fts_ad AFTER DELETE ON papers BEGIN
-        INSERT INTO papers_fts(papers_fts, rowid, title, abstract)
-        VALUES ('delete', old.pk, old.title, old.abstract);
+        INSERT INTO papers_fts(papers_fts, rowid, title, abstract, category_terms)
+        VALUES ('delete', old.pk, old.title, old.abstract, old.category_terms);
     END""",
-    """CREATE TRIGGER papers_fts_au AFTER UPDATE OF title, abstract ON papers BEGIN
-        INSERT INTO papers_fts(papers_fts, rowid, title, abstract)
-        VALUES ('delete', old.pk, old.title, old.abstract);
-        INSERT INTO papers_fts(rowid, title, abstract) VALUES (new.pk, new.title, new.abstract);
+    """CREATE TRIGGER papers_fts_au AFTER UPDATE OF title, abstract, category_terms ON papers BEGIN
+        INSERT INTO papers_fts(papers_fts, rowid, title, abstract, category_terms)
+        VALUES ('delete', old.pk, old.title, old.abstract, old.category_terms);
+        INSERT INTO papers_fts(rowid, title, abstract, category_terms)
+        VALUES (new.pk, new.title, new.abstract, new.category_terms);
     END""",
 ]
 _POSTGRES_FTS = [
     """ALTER TABLE papers ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(abstract, '')), 'B')) STORED""",
+        setweight(to_tsvector('english', coalesce(abstract, '')), 'B') ||
+        to_tsvector('simple', category_terms)) STORED""",
     "CREATE INDEX ix_papers_search_tsv ON papers USING gin (search_tsv)",
 ]
 
