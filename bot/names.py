@@ -145,19 +145,24 @@ def _parts(author: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=1 << 18)
 def index_keys_of(author: str) -> tuple[str, ...]:
-    """Every key of the author index for one author string: its whole parts, and each surname
-    part with the first given initial (`wang#j`) so that a full-name query such as
-    "Jianwei Wang" reads only the J. Wangs, not every Wang (tens of thousands at scale)."""
-    out = dict.fromkeys(_parts(author))
-    name = _split_name(author)
-    if name.given and name.given[0]:
-        initial = name.given[0][0]
-        for token in name.surname:
-            for piece in {token, *token.split("-")}:
-                if piece and not _is_initial(piece):
-                    out[initial_key(piece, initial)] = None
+    """Every key of the author index for one author string: its whole parts, and each whole
+    part paired with the initial of every other token (`wang#j`).
+
+    A full-name query such as "Jianwei Wang" then reads only the Wangs with a J token, not
+    every Wang (tens of thousands at scale). Pairing with *every* other token, not only the
+    first given name, keeps the index sound for what `author_matches` accepts: middle names
+    ("Jismy Rasool" for "Mohamed Jismy Rasool") and surname-first strings ("Wang Jianwei")."""
+    parts = _parts(author)
+    pieces = _pieces(author)
+    out = dict.fromkeys(parts)
+    for part in parts:
+        others = list(pieces)
+        if part in others:
+            others.remove(part)  # the part itself is not its own given name
+        for initial in sorted({t[0] for t in others}):
+            out[initial_key(part, initial)] = None
     return tuple(out)
 
 

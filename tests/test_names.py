@@ -197,3 +197,27 @@ def test_matching_never_raises(query: str, author: str) -> None:
 @pytest.mark.parametrize("text", ["\\^À", "\\'É", '\\"Ü'])
 def test_fold_is_idempotent_when_an_accent_hides_a_latex_accent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
+
+
+def test_the_author_index_is_sound_for_every_query_that_matches() -> None:
+    """For real names: every query built from a name's tokens that `author_matches` accepts finds
+    the author through its index keys (middle names, surname-first strings, initials)."""
+    from tests.corpus import listing_papers
+
+    authors = [a for p in listing_papers("2026-06-02")[:300] for a in p.authors[:4]]
+    checked = 0
+    for author in authors:
+        tokens = author.replace(",", " ").split()
+        for surname in tokens:
+            for first in tokens:
+                if first == surname:
+                    continue
+                for form in (f"{first} {surname}", f"{first[0]}. {surname}"):
+                    try:
+                        query = parse_author_query(form)
+                    except ValueError:
+                        continue
+                    if author_matches(query, author):
+                        checked += 1
+                        assert set(query.index_keys) <= set(index_keys_of(author)), (form, author)
+    assert checked > 1000
