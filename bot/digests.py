@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.calendar import is_listing_day, no_listing_reason
 from bot.channels import ChannelInfo
 from bot.delivery import DeliveryService, Poster
-from bot.digest import HINT, assemble, parent_title, rank
+from bot.digest import assemble, parent_title, rank
 from bot.models import Digest, DigestEntry, Paper
 from bot.radar import RadarIndex
 from bot.store import deliveries as outbox
@@ -230,8 +230,3 @@ class Digests:
             raise UnknownChannel(f"no poster for {info.platform} channels in this process")
         stored = self._stored(info, digest.date) or digest
         return DeliveryService(self.db).post(digest_id, stored, factory(info))
-
-
-def parent_lines(digest: Digest) -> Mapping[str, str]:
-    """The parent message's parts, for every renderer."""
-    return {"title": parent_title(digest), "briefing": digest.briefing, "hint": HINT}

@@ -18,16 +18,6 @@ def get_digest(*, session: Session, channel_key: str, day: dt.date) -> DigestRow
     ).scalar_one_or_none()
 
 
-def previous_digest_date(*, session: Session, channel_key: str, before: dt.date) -> dt.date | None:
-    """The day of the channel's latest digest strictly before `before`."""
-    return session.execute(
-        select(DigestRow.date)
-        .where(DigestRow.channel_key == channel_key, DigestRow.date < before)
-        .order_by(DigestRow.date.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
 def digest_days(*, session: Session, day: dt.date) -> tuple[dict[str, dt.date], set[str]]:
     """For every channel at once: its latest digest day before `day`, and whether it has one on `day`."""
     previous = dict(
