@@ -97,10 +97,11 @@ class Digests:
         matches = index.match(list(info.rules), include_replacements=info.include_replacements)
         posted = posted_by.get(info.key, set())
         matched = {pid: (m.score, m.matched_authors) for pid, m in matches.items()}
+        candidates = [index.by_id[pid] for pid in matched]  # not the whole day: 100 channels add up
         interest: dict[str, float] = {}
         if info.key in self._savers():
-            interest = self.engine.library.interest_scores(info.key, [p for p in papers if p.id in matched])
-        ranked = rank(papers, matched, interest, exclude=posted)
+            interest = self.engine.library.interest_scores(info.key, candidates)
+        ranked = rank(candidates, matched, interest, exclude=posted)
         digest = assemble(info.key, day, ranked, self.engine.settings.digest_max)
         digest.channel_name = info.name
         if not digest.entries:

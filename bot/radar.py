@@ -166,6 +166,7 @@ class RadarIndex:
 
     def __init__(self, papers: Sequence[Paper]) -> None:
         self.papers = list(papers)
+        self.by_id = {p.id: p for p in self.papers}
         self._parts: dict[str, list[tuple[int, str]]] = {}
         self._cats: dict[str, set[int]] = {}
         for i, paper in enumerate(self.papers):
