@@ -134,6 +134,17 @@ def _filters(session: Session, spec: SearchSpec, words: Sequence[str]) -> list[_
     return out
 
 
+def _driving(session: Session, drive: Select[Any]) -> Select[Any]:
+    """The driver's postings as the query's first step. PostgreSQL's planner, seeing ORDER BY …
+    LIMIT, may walk the date index and filter row by row instead of reading the few postings
+    through the GIN index (seconds at a million papers when nothing matches); a MATERIALIZED CTE
+    makes it read the postings first, as the capped count has told us they are few."""
+    if session.get_bind().dialect.name != "postgresql":
+        return drive
+    hits = drive.cte("driving_postings").prefix_with("MATERIALIZED")
+    return select(hits.c[0])
+
+
 def _postings_count(session: Session, estimate: Select[Any]) -> int:
     capped = estimate.limit(DRIVE_BELOW).subquery()
     return int(session.execute(select(func.count()).select_from(capped)).scalar_one())
@@ -148,7 +159,7 @@ def _base_query(session: Session, spec: SearchSpec, words: Sequence[str]) -> Sel
     query = select(PaperRow).where(PaperRow.linked_to.is_(None))
     for i, f in enumerate(filters):
         if i == driver and f.drive is not None:
-            query = query.where(PaperRow.pk.in_(f.drive))
+            query = query.where(PaperRow.pk.in_(_driving(session, f.drive)))
         else:
             query = query.where(f.probe)
     if spec.since:
