@@ -163,7 +163,15 @@ def index_keys_of(author: str) -> tuple[str, ...]:
             others.remove(part)  # the part itself is not its own given name
         for initial in sorted({t[0] for t in others}):
             out[initial_key(part, initial)] = None
+        for token in sorted(set(others)):
+            out[name_key(part, token)] = None
     return tuple(out)
+
+
+def name_key(surname_part: str, token: str) -> str:
+    """The author-index key of a surname part with a whole given name (`wang#yijun`), or with a
+    lone initial (`wang#y.`: the author wrote only the initial)."""
+    return f"{surname_part}#{token}." if _is_initial(token) else f"{surname_part}#{token}="
 
 
 def initial_key(surname_part: str, initial: str) -> str:
@@ -208,6 +216,16 @@ class AuthorQuery:
             return list(self.required)
         return [initial_key(self.required[0], self.given[0][0]), *self.required[1:]]
 
+    @property
+    def first_key_choices(self) -> tuple[str, ...]:
+        """Keys of which every matching author has at least one, narrower than `index_keys[0]`:
+        with a whole given name, the surname paired with that name or with its initial as a
+        lone initial (`wang#yijun`, `wang#y.`) — every Yijun Wang and Y. Wang, no other Wang."""
+        if not self.given or len(self.given[0]) < 2 or not self.required:
+            return (self.index_keys[0],) if self.index_keys else ()
+        first = self.given[0]
+        return (name_key(self.required[0], first), name_key(self.required[0], first[0]))
+
 
 @lru_cache(maxsize=4096)
 def parse_author_query(text: str) -> AuthorQuery:
@@ -221,7 +239,7 @@ def parse_author_query(text: str) -> AuthorQuery:
     required = [p for t in surname for p in t.split("-") if not _is_initial(p)]
     particles = [t for t in given[1:] if t in PARTICLES]
     given = [t for i, t in enumerate(given) if i == 0 or t not in PARTICLES]
-    if given and all(t in PARTICLES for t in given):  # "Del Maestro", "van Beethoven": a surname
+    if given and all(t in PARTICLES and not _is_initial(t) for t in given):  # "Del Maestro": a surname
         particles, given = [*given, *particles], []
     return AuthorQuery(text=text, required=tuple(dict.fromkeys(required + particles)), given=tuple(given))
 

@@ -149,6 +149,7 @@ def test_index_keys_are_keys_every_match_has(query: str, matching: list[str], ot
     for author in other:
         assert not author_matches(parse_author_query(query), author) or not keys <= set(index_keys_of(author))
     assert "wang#j" in parse_author_query("J. Wang").index_keys
+    assert parse_author_query("Y. Wang").index_keys == ["wang#y"]  # "y" is an initial, not a particle
 
 
 @pytest.mark.parametrize("text", ["", "   ", "P.", "P. C.", "(Vienna)", "🙂", "--"])
@@ -219,5 +220,7 @@ def test_the_author_index_is_sound_for_every_query_that_matches() -> None:
                         continue
                     if author_matches(query, author):
                         checked += 1
-                        assert set(query.index_keys) <= set(index_keys_of(author)), (form, author)
+                        keys = set(index_keys_of(author))
+                        assert set(query.index_keys) <= keys, (form, author)
+                        assert keys & set(query.first_key_choices), (form, author)
     assert checked > 1000

@@ -72,15 +72,25 @@ class _Filter:
 
 
 def _author_filter(name: str) -> _Filter | None:
-    keys = parse_author_query(name).index_keys
+    query = parse_author_query(name)
+    keys = query.index_keys
     if not keys:
         return None
-    subs = [select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part == k) for k in keys]
+    # The first key is the narrowest set of alternatives every match carries one of
+    # (`wang#yijun=` or `wang#y.`); the other keys (more surname parts) are all required.
+    first = select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part.in_(query.first_key_choices))
+    subs = [first, *(select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part == k) for k in keys[1:])]
     drive = subs[0] if len(subs) == 1 else subs[0].intersect(*subs[1:])
     probe = and_(
-        *(exists().where(PaperAuthorPart.part == k, PaperAuthorPart.paper_pk == PaperRow.pk) for k in keys)
+        exists().where(
+            PaperAuthorPart.part.in_(query.first_key_choices), PaperAuthorPart.paper_pk == PaperRow.pk
+        ),
+        *(
+            exists().where(PaperAuthorPart.part == k, PaperAuthorPart.paper_pk == PaperRow.pk)
+            for k in keys[1:]
+        ),
     )
-    return _Filter(drive=drive, probe=probe, estimate=subs[0])  # type: ignore[arg-type]
+    return _Filter(drive=drive, probe=probe, estimate=first)  # type: ignore[arg-type]
 
 
 def _category_filter(categories: Sequence[str]) -> _Filter:

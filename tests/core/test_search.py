@@ -9,8 +9,10 @@ import pytest
 
 from bot.engine import Engine
 from bot.models import Caller
+from bot.names import author_matches, parse_author_query
 from bot.query import UsageError
 from bot.store import search as search_module
+from bot.store.search import SearchSpec
 from tests.conftest import FIXTURES
 from tests.feeds import Item, write_feed
 
@@ -65,6 +67,11 @@ PEOPLE = [
         categories=["stat.ML"],
         abstract="Compressing networks.",
     ),
+    Item(id="2606.40008", title="A", creators="Yijun Wang", categories=["cs.CL"]),
+    Item(id="2606.40009", title="B", creators="Y. Wang", categories=["cs.CL"]),
+    Item(id="2606.40010", title="C", creators="Wang Yijun", categories=["cs.CL"]),
+    Item(id="2606.40011", title="D", creators="Yue Wang, Jismy Rasool", categories=["cs.CL"]),
+    Item(id="2606.40012", title="E", creators="Mohamed Jismy Aashik Rasool", categories=["cs.CL"]),
 ]
 
 
@@ -155,3 +162,15 @@ def test_any_text_gets_an_answer_and_the_store_is_unharmed(store: Engine, text: 
 def test_engine_search_raises_usage_error_for_non_queries(store: Engine) -> None:
     with pytest.raises(UsageError):
         store.search("subscribe cat:cs.LG")
+
+
+@pytest.mark.parametrize("name", ['"Yijun Wang"', '"Y. Wang"', '"Jismy Rasool"', "Wang", '"P. Grohs"'])
+def test_author_search_equals_a_scan_with_the_matching_rules(store: Engine, name: str) -> None:
+    """Index and plan find exactly what the matching rules accept, over every stored paper:
+    initials, surname-first strings ('Wang Yijun') and middle names included."""
+    query = parse_author_query(name.strip('"'))
+    everything = store.find(SearchSpec(), limit=10_000)
+    expected = {p.id for p in everything if any(author_matches(query, a) for a in p.authors)}
+    assert expected and ids(store, f"author {name}", limit=10_000) == expected
+    if name == '"Yijun Wang"':
+        assert {"2606.40008", "2606.40009", "2606.40010"} <= expected and "2606.40011" not in expected
