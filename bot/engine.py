@@ -77,7 +77,7 @@ class Engine:
         self.file_config = file_config
         self.summaries = summaries
         self.arxiv = arxiv
-        self.ingestor = Ingestor(db, timeout=settings.http_timeout)
+        self.ingestor = Ingestor(db, timeout=settings.http_timeout, arxiv_rss_url=settings.arxiv_rss_url)
         self.channels = Channels(self)
         self.library = Library(self)
         self.digests = Digests(self)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "AcademicHub/0.1 (+https://github.com/academichub/academichub)"
 BULK_BATCH = 5000
+ARXIV_RSS = "https://rss.arxiv.org/rss/"
 Progress = Callable[[str, int], None]  # (source, papers so far)
 
 
@@ -74,9 +75,19 @@ def _read_ahead(batches: Iterator[list[Paper]]) -> Iterator[list[Paper]]:
 class Ingestor:
     """Reads each source and upserts its papers; one failing source never stops the others."""
 
-    def __init__(self, db: Database, timeout: float) -> None:
+    def __init__(self, db: Database, timeout: float, arxiv_rss_url: str = ARXIV_RSS) -> None:
         self.db = db
         self.timeout = timeout
+        self.arxiv_rss_url = arxiv_rss_url
+
+    def locate(self, source: str) -> str:
+        """Where to read a source: `arxiv:cs.LG+math.NA` and rss.arxiv.org URLs go to
+        ACADEMICHUB_ARXIV_RSS_URL (a mirror, or a local server in tests); the rest as given."""
+        if source.startswith("arxiv:"):
+            return self.arxiv_rss_url + source.removeprefix("arxiv:")
+        if source.startswith(ARXIV_RSS) and self.arxiv_rss_url != ARXIV_RSS:
+            return self.arxiv_rss_url + source.removeprefix(ARXIV_RSS)
+        return source
 
     def run(self, sources: Sequence[str], progress: Progress | None = None) -> IngestReport:
         report = IngestReport()
@@ -92,7 +103,7 @@ class Ingestor:
         return report
 
     def ingest_one(self, source: str, progress: Progress | None = None) -> SourceResult:
-        path = _local_path(source)
+        path = _local_path(self.locate(source))
         if path is not None:
             if not path.is_file():
                 raise FeedError(f"no such file: {path}")
@@ -108,7 +119,11 @@ class Ingestor:
             known = state_repo.get_fetch_state(session=session, source=source)
             etag, modified = (known.etag, known.last_modified) if known else (None, None)
         fetched = fetch(
-            source, timeout=self.timeout, user_agent=USER_AGENT, etag=etag, last_modified=modified
+            self.locate(source),
+            timeout=self.timeout,
+            user_agent=USER_AGENT,
+            etag=etag,
+            last_modified=modified,
         )
         if fetched.data is None:  # 304: nothing changed since the last fetch
             return SourceResult(source=source, note="not modified since the last fetch")

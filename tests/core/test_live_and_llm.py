@@ -121,3 +121,20 @@ def test_nonsense_answers_fall_back_to_extractive(
         engine.ingest([six_papers(tmp_path)])
         [digest] = engine.build_digests(channel="console:lab", day=DAY)
         assert all("We prove bound number" in e.tldr for e in digest.entries)
+
+
+def test_arxiv_rss_sources_follow_the_configured_base(
+    sqlite_url: str, engine_factory: Callable[..., Engine], tmp_path: Path
+) -> None:
+    """`arxiv:CATS` and rss.arxiv.org URLs are read from ACADEMICHUB_ARXIV_RSS_URL (a server or a folder)."""
+    name = "trimmed3_cs_lg_2026-04-27.xml"
+    with FeedServer(FIXTURES) as server:
+        engine = engine_factory(sqlite_url, ACADEMICHUB_ARXIV_RSS_URL=server.url("/arxiv_rss/"))
+        report = engine.ingest([f"arxiv:{name}", f"https://rss.arxiv.org/rss/{name}"])
+        assert server.count(f"/arxiv_rss/{name}") == 2
+    assert [s.source for s in report.sources] == [f"arxiv:{name}", f"https://rss.arxiv.org/rss/{name}"]
+    assert (report.new, report.unchanged, report.failed) == (3, 3, 0)
+    folder = engine_factory(
+        f"sqlite:///{tmp_path / 'f.db'}", ACADEMICHUB_ARXIV_RSS_URL=f"{FIXTURES}/arxiv_rss/"
+    )
+    assert folder.ingest([f"arxiv:{name}"]).new == 3
