@@ -14,6 +14,7 @@ from bibtexparser.model import Entry, Field
 
 from bot.ids import abs_url
 from bot.models import Attachment, Paper
+from bot.sources.latex import decode_latex
 
 FILENAME_STEM = "academichub-reading-list"
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -73,22 +74,6 @@ def _split_particle(tokens: list[str]) -> tuple[str, str]:
 
 # --- TeX text ------------------------------------------------------------------------------
 
-_ACCENT_MARKS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-    "r": "\u030a",
-}  # fmt: skip
-_TEX_LETTERS = {
-    "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ",
-    "oe": "œ", "OE": "Œ", "i": "ı", "j": "ȷ",
-}  # fmt: skip
-_ACCENT_RE = re.compile(
-    r"(?P<open>\{)?\\(?P<acc>[`'^\"~=.]|[uvHckr](?=[\s{]))\s*"
-    r"(?:\{(?P<b>\\?[A-Za-z])\}|(?P<c>\\?[A-Za-z]))(?(open)\})"
-)
-_LETTER_RE = re.compile(
-    r"\{\\(?P<a>ss|aa|AA|ae|AE|oe|OE|[oOlLij])\}|\\(?P<b>ss|aa|AA|ae|AE|oe|OE|[oOlLij])\b(?:\{\})?"
-)
 _FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
                        "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ȷ": "j", "þ": "th"})  # fmt: skip
 _TEX_PIECE_RE = re.compile(
@@ -104,15 +89,7 @@ _ESCAPES = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$", "^": r"\
 
 def tex_to_unicode(text: str) -> str:
     """Decode TeX accents (`Bal\\'azs`, `{\\O}bro`, `\\v{S}`) as arXiv metadata writes them."""
-
-    def accent(m: re.Match[str]) -> str:
-        base = m.group("b") or m.group("c")
-        base = _TEX_LETTERS.get(base[1:], base[1:]) if base.startswith("\\") else base
-        return base + _ACCENT_MARKS[m.group("acc")]
-
-    text = _ACCENT_RE.sub(accent, text)
-    text = _LETTER_RE.sub(lambda m: _TEX_LETTERS[m.group("a") or m.group("b")], text)
-    return unicodedata.normalize("NFC", text)
+    return decode_latex(text) if "\\" in text else text
 
 
 def plain_text(text: str) -> str:
