@@ -66,14 +66,18 @@ def day_items(n: int) -> list[Item]:
     return [Item(id=f"2606.{n}{i:04d}", title=f"Paper {n}.{i}", creators="Ada Lovelace") for i in range(3)]
 
 
-def test_ticks_post_at_local_time_and_catch_up_once(
-    sqlite_url: str, engine_factory: Callable[..., Engine], tmp_path: Path
-) -> None:
-    engine = engine_factory(sqlite_url, channels=[LAB])
+def lab_after_day_one(engine: Engine, tmp_path: Path) -> tuple[Engine, PlatformState, Scheduler]:
+    """The lab channel with Tuesday's listing stored, a recording platform and a scheduler."""
     state = PlatformState()
     engine.digests.register_poster("console", lambda info: RecordingPoster(state))
     engine.ingest([write_feed(tmp_path / "d1.xml", day_items(1), dt.date(2026, 6, 16))])
-    scheduler = Scheduler(engine)
+    return engine, state, Scheduler(engine)
+
+
+def test_ticks_post_at_local_time_and_catch_up_once(
+    sqlite_url: str, engine_factory: Callable[..., Engine], tmp_path: Path
+) -> None:
+    engine, state, scheduler = lab_after_day_one(engine_factory(sqlite_url, channels=[LAB]), tmp_path)
     assert scheduler.tick(utc("2026-06-16T06:30")) == 0
     assert scheduler.tick(utc("2026-06-16T07:01")) == 4
     assert scheduler.tick(utc("2026-06-16T07:02")) == 0
@@ -88,11 +92,7 @@ def test_ticks_post_at_local_time_and_catch_up_once(
 def test_a_day_whose_feed_is_late_is_retried_not_skipped(
     sqlite_url: str, engine_factory: Callable[..., Engine], tmp_path: Path
 ) -> None:
-    engine = engine_factory(sqlite_url, channels=[LAB])
-    state = PlatformState()
-    engine.digests.register_poster("console", lambda info: RecordingPoster(state))
-    engine.ingest([write_feed(tmp_path / "d1.xml", day_items(1), dt.date(2026, 6, 16))])
-    scheduler = Scheduler(engine)
+    engine, _state, scheduler = lab_after_day_one(engine_factory(sqlite_url, channels=[LAB]), tmp_path)
     scheduler.tick(utc("2026-06-16T07:01"))
     assert scheduler.tick(utc("2026-06-17T07:01")) == 0  # Wednesday's listing not fetched yet
     engine.ingest([write_feed(tmp_path / "d2.xml", day_items(2), dt.date(2026, 6, 17))])
