@@ -20,7 +20,7 @@ from bot.sources import FeedError, JsonlStats, ParsedFeed, iter_jsonl_papers, pa
 from bot.sources.http import fetch
 from bot.store import papers as paper_repo
 from bot.store import state as state_repo
-from bot.store.db import Database
+from bot.store.db import Database, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class Ingestor:
         for source in sources:
             try:
                 result = self.ingest_one(source, progress)
-            except FeedError as exc:
+            except (FeedError, StoreError) as exc:
                 result = SourceResult(source=source, status="failed", error=str(exc))
             except Exception as exc:  # a bug or a database fault must not hide the other sources
                 log.exception("ingest of %s failed", source)

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store import fulltext
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -38,8 +40,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-# A bigger page cache keeps the author-index B-tree's hot pages in memory; FTS5 merges
-# fewer, larger segments (automerge 16 instead of 4) while loading. synchronous stays
+# A bigger page cache keeps the B-trees' hot pages in memory; FTS5 merges fewer, larger
+# segments (automerge 16 instead of 4) while loading (a side build copies these settings). synchronous stays
 # NORMAL: with WAL, OFF saves little and can corrupt the file on a power cut.
 _BULK_TUNING = (
     "PRAGMA cache_size=-131072",
@@ -74,8 +76,10 @@ def _tune(raw: Any, statements: Sequence[str]) -> None:
 
 
 @contextmanager
-def _session_on(conn: Connection) -> Iterator[Session]:
+def _session_on(conn: Connection, index: fulltext.IndexWriter | None) -> Iterator[Session]:
     with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+        if index is not None:
+            session.info[fulltext.INDEX_WRITER] = index
         yield session
 
 
@@ -142,18 +146,47 @@ class Database:
     @contextmanager
     def bulk_loading(self) -> Iterator[Callable[[], AbstractContextManager[Session]]]:
         """Session factory for a bulk load: one connection tuned for big batches; planner
-        statistics are refreshed afterwards (the search plans lean on them at a million rows)."""
+        statistics are refreshed afterwards (the search plans lean on them at a million rows).
+
+        Into an empty SQLite file, the full-text indexes are built on a second core
+        (fulltext.SideBuild) and moved in at the end."""
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             bulk, normal = (
                 (_BULK_TUNING, _NORMAL_TUNING) if self.dialect == "sqlite" else (_PG_BULK, _PG_NORMAL)
             )
             _tune(raw, bulk)
+            side = self._start_side_build(raw)
+            loaded = False
             try:
-                yield lambda: _session_on(conn)
+                yield lambda: _session_on(conn, side)
+                loaded = True
             finally:
-                _tune(raw, normal)
+                _tune(raw, normal)  # before the copy: FTS5 settings are written through the index
+                if side is not None and loaded:
+                    side.finish()
+                elif side is not None:
+                    side.abandon(raw)
             _refresh_statistics(conn, self.dialect)
+            if side is not None:
+                conn.invalidate()  # its FTS5 state predates the copied index: never reuse it
+
+    def _start_side_build(self, raw: Any) -> fulltext.SideBuild | None:
+        path = self.sqlite_path
+        if path is None:
+            return None
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            side = fulltext.start_side_build(path, raw)
+        finally:
+            raw.execute("COMMIT")
+        return side
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None (PostgreSQL, or an in-memory database)."""
+        database = self.engine.url.database if self.dialect == "sqlite" else None
+        return Path(database).resolve() if database and database != ":memory:" else None
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
@@ -178,6 +211,9 @@ class Database:
         if current != self.head_revision():
             log.info("upgrading database schema from %s", current)
             self.upgrade()
+        if self.sqlite_path is not None:
+            with self.engine.connect() as conn:
+                fulltext.repair_interrupted_build(conn.connection.driver_connection, self.sqlite_path)
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

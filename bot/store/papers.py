@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import json
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import Dialect, Table, delete, func, insert, select, update
+from sqlalchemy import JSON, Date, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.ids import canonical_id, normalize_doi, split_arxiv_id
 from bot.models import Paper, StoreCounts
 from bot.names import index_keys_of
+from bot.store import fulltext
+from bot.store.db import StoreError
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 
 _CHUNK = 500
@@ -47,6 +52,11 @@ def category_token(category: str) -> str:
 
 def category_terms(categories: Sequence[str]) -> str:
     """The full-text tokens of a paper's categories: each one and its archive (`cs.IT` -> also `cs`)."""
+    return _category_terms(tuple(categories))
+
+
+@lru_cache(maxsize=1 << 14)  # a few thousand category combinations cover a million papers
+def _category_terms(categories: tuple[str, ...]) -> str:
     terms: dict[str, None] = {}
     for cat in categories:
         terms[category_token(cat)] = None
@@ -200,75 +210,110 @@ def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
 
 def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
     if session.get_bind().dialect.name == "sqlite":
-        pks = _insert_numbered(session, fresh)
-    else:
-        # Core inserts (table, not ORM class) go straight to the driver's executemany.
-        session.execute(insert(_PAPERS), [_row_values(p) for p in fresh])
-        by_id = dict(
-            session.execute(
-                select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))
-            ).all()
-        )
-        pks = [by_id[p.id] for p in fresh]
-    _write_index_rows(session, list(zip(pks, fresh, strict=True)))
+        _insert_numbered(session, fresh)
+        return
+    # Core inserts (table, not ORM class) go straight to the driver's executemany.
+    session.execute(insert(_PAPERS), [_row_values(p) for p in fresh])
+    by_id = dict(
+        session.execute(select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))).all()
+    )
+    items = [(by_id[p.id], p) for p in fresh]
+    _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), _author_pairs(items))
+    _insert_pairs(session, "paper_categories", ("category", "paper_pk"), _category_pairs(items))
 
 
 _INSERT_COLUMNS = ("pk", *_PAPER_FIELDS, "content_hash", "sort_date", "category_terms")
 
 
-def _insert_numbered(session: Session, fresh: list[Paper]) -> list[int]:
-    """SQLite: number the new rows ourselves and insert plain tuples, then index them for FTS5.
+def _index_writer(session: Session) -> fulltext.IndexWriter:
+    """SQLite: where this session's full-text entries go — a bulk load's side build, or the
+    main file's indexes (refused while another process builds them on the side)."""
+    writer = session.info.get(fulltext.INDEX_WRITER)
+    if writer is not None:
+        return cast(fulltext.IndexWriter, writer)
+    raw = session.connection().connection.driver_connection
+    if fulltext.build_in_progress(raw):
+        raise StoreError(
+            "a bulk load into the empty store is building the search index; "
+            "papers can be stored again when it finishes"
+        )
+    return fulltext.DirectIndex(raw)
+
+
+def _insert_numbered(session: Session, fresh: list[Paper]) -> None:
+    """SQLite: number the new rows ourselves and insert plain tuples, then index them.
 
     The session holds the write lock (BEGIN IMMEDIATE), so max(pk) + 1 … cannot be taken by
     another writer; numbering up front saves reading the keys back, and tuples through the
     driver's executemany skip SQLAlchemy's per-row parameter processing (a third of the time
     of a bulk load)."""
+    writer = _index_writer(session)
     conn = session.connection()
     first = int(session.execute(select(func.max(PaperRow.pk))).scalar_one() or 0) + 1
-    processors = _bind_processors(conn.dialect)
-    rows = []
+    rows, entries = [], []
     for pk, paper in enumerate(fresh, first):
-        values = _row_values(paper)
-        values["pk"] = pk
-        rows.append(
-            tuple(f(values[c]) if f else values[c] for c, f in zip(_INSERT_COLUMNS, processors, strict=True))
-        )
+        row = _sqlite_row(pk, paper)
+        rows.append(row)
+        entries.append((pk, paper.title, paper.abstract, row[-1], fulltext.author_keys_text(paper.authors)))
     names = ", ".join(_INSERT_COLUMNS)  # fixed names only
     conn.exec_driver_sql(
         f"INSERT INTO papers ({names}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})", rows
     )
-    last = first + len(fresh) - 1
-    # New rows enter the FTS5 index in one statement (PostgreSQL's tsvector is a generated column).
-    conn.exec_driver_sql(
-        "INSERT INTO papers_fts(rowid, title, abstract, category_terms) "
-        "SELECT pk, title, abstract, category_terms FROM papers WHERE pk BETWEEN ? AND ?",
-        (first, last),
+    _insert_pairs(
+        session, "paper_categories", ("category", "paper_pk"), _category_pairs(enumerate(fresh, first))
     )
-    return list(range(first, last + 1))
+    writer.add(entries)
 
 
-_PROCESSORS: dict[str, list[Callable[[Any], Any] | None]] = {}
+def _index_row(pk: int, paper: Paper, values: dict[str, Any]) -> fulltext.IndexRow:
+    return (
+        pk,
+        paper.title,
+        paper.abstract,
+        values["category_terms"],
+        fulltext.author_keys_text(paper.authors),
+    )
 
 
-def _bind_processors(dialect: Dialect) -> list[Callable[[Any], Any] | None]:
-    """The dialect's own value conversions per insert column (JSON text, date strings)."""
-    if dialect.name not in _PROCESSORS:
-        _PROCESSORS[dialect.name] = [_PAPERS.c[c].type.bind_processor(dialect) for c in _INSERT_COLUMNS]
-    return _PROCESSORS[dialect.name]
+# SQLite stores JSON as text and dates as ISO strings (what SQLAlchemy's own types write and
+# read back); converting only those columns of one attrgetter tuple is the bulk path's
+# cheapest way from a Paper to a row.
+_FIELDS_OF = attrgetter(*_PAPER_FIELDS)
+_JSON_AT = [i for i, name in enumerate(_PAPER_FIELDS) if isinstance(_PAPERS.c[name].type, JSON)]
+_DATE_AT = [i for i, name in enumerate(_PAPER_FIELDS) if isinstance(_PAPERS.c[name].type, Date)]
 
 
-def _write_index_rows(session: Session, items: Sequence[tuple[int, Paper]]) -> None:
+def _sqlite_row(pk: int, paper: Paper) -> tuple[Any, ...]:
+    """One `papers` row in _INSERT_COLUMNS order, as the SQLite driver takes it."""
+    values = list(_FIELDS_OF(paper))
+    for i in _JSON_AT:
+        values[i] = json.dumps(values[i])
+    for i in _DATE_AT:
+        values[i] = values[i] and values[i].isoformat()
+    sort_date = paper.announced or paper.published or paper.updated
+    return (
+        pk,
+        *values,
+        content_hash(paper),
+        sort_date and sort_date.isoformat(),
+        category_terms(paper.categories),
+    )
+
+
+def _author_pairs(items: Iterable[tuple[int, Paper]]) -> list[tuple[str, int]]:
+    """PostgreSQL's author index rows (SQLite keeps the keys in FTS5: fulltext.py)."""
     # Sorted by key, the rows land in B-tree order: far fewer page splits on bulk loads.
-    parts = sorted({(key, pk) for pk, p in items for author in p.authors for key in index_keys_of(author)})
-    cats = sorted({(cat, pk) for pk, p in items for cat in p.categories})
-    _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), parts)
-    _insert_pairs(session, "paper_categories", ("category", "paper_pk"), cats)
+    return sorted({(key, pk) for pk, p in items for author in p.authors for key in index_keys_of(author)})
+
+
+def _category_pairs(items: Iterable[tuple[int, Paper]]) -> list[tuple[str, int]]:
+    return sorted({(cat, pk) for pk, p in items for cat in p.categories})
 
 
 def _insert_pairs(
     session: Session, table: str, columns: tuple[str, str], rows: list[tuple[str, int]]
 ) -> None:
-    """Plain executemany of (key, pk) tuples: the index tables take ~15 rows per paper, and
+    """Plain executemany of (key, pk) tuples: the index tables take several rows per paper, and
     building a parameter dict per row costs more than the insert itself on bulk loads."""
     if not rows:
         return
@@ -282,11 +327,28 @@ def _insert_pairs(
 def _update_one(session: Session, row: Any, paper: Paper) -> None:
     values = _row_values(paper)
     values.pop("id")
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:  # the index entries change with the row (the text index of the main file by trigger)
+        old = session.execute(
+            select(PaperRow.title, PaperRow.abstract, PaperRow.category_terms).where(PaperRow.pk == row.pk)
+        ).one()
+        old_entry = (
+            row.pk,
+            old.title,
+            old.abstract,
+            old.category_terms,
+            fulltext.author_keys_text(row.authors),
+        )
+        _index_writer(session).replace(old_entry, _index_row(row.pk, paper, values))
     session.execute(update(PaperRow).where(PaperRow.pk == row.pk).values(**values))
-    if paper.authors != row.authors or paper.categories != row.categories:
-        session.execute(delete(PaperAuthorPart).where(PaperAuthorPart.paper_pk == row.pk))
+    if paper.categories != row.categories:
         session.execute(delete(PaperCategory).where(PaperCategory.paper_pk == row.pk))
-        _write_index_rows(session, [(row.pk, paper)])
+        _insert_pairs(
+            session, "paper_categories", ("category", "paper_pk"), _category_pairs([(row.pk, paper)])
+        )
+    if paper.authors != row.authors and not sqlite:
+        session.execute(delete(PaperAuthorPart).where(PaperAuthorPart.paper_pk == row.pk))
+        _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), _author_pairs([(row.pk, paper)]))
 
 
 def get_paper(*, session: Session, ref: str) -> Paper | None:

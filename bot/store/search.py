@@ -29,6 +29,7 @@ from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 # The FTS5 virtual table (created by the migration, not an ORM class); its hidden column of
 # the same name takes MATCH.
 _FTS = table("papers_fts", column("rowid"), column("papers_fts"))
+_AUTHOR_FTS = table("paper_author_index", column("rowid"), column("paper_author_index"))
 DRIVE_BELOW = 5000  # postings under this many drive the query; above, walk by date and probe
 
 
@@ -71,13 +72,23 @@ class _Filter:
     estimate: Select[Any] | None = None  # SELECT of pks, capped and counted to choose the plan
 
 
-def _author_filter(name: str) -> _Filter | None:
+def _author_filter(session: Session, name: str) -> _Filter | None:
     query = parse_author_query(name)
     keys = query.index_keys
     if not keys:
         return None
     # The first key is the narrowest set of alternatives every match carries one of
     # (`wang#yijun=` or `wang#y.`); the other keys (more surname parts) are all required.
+    if session.get_bind().dialect.name == "sqlite":  # the FTS5 author index (migration 0002)
+        choices = " OR ".join(_fts5_quote(k) for k in query.first_key_choices)
+        expression = " AND ".join([f"({choices})", *(_fts5_quote(k) for k in keys[1:])])
+        matches = _AUTHOR_FTS.c.paper_author_index.op("MATCH")(expression)
+        postings = select(_AUTHOR_FTS.c.rowid).where(matches)
+        return _Filter(
+            drive=postings,
+            probe=exists().where(matches, _AUTHOR_FTS.c.rowid == PaperRow.pk),
+            estimate=postings,
+        )
     first = select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part.in_(query.first_key_choices))
     subs = [first, *(select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part == k) for k in keys[1:])]
     drive = subs[0] if len(subs) == 1 else subs[0].intersect(*subs[1:])
@@ -136,7 +147,7 @@ def _text_filter(
 
 
 def _filters(session: Session, spec: SearchSpec, words: Sequence[str]) -> list[_Filter]:
-    out = [f for f in (_author_filter(a) for a in spec.authors) if f is not None]
+    out = [f for f in (_author_filter(session, a) for a in spec.authors) if f is not None]
     if spec.categories and not words:
         out.append(_category_filter(spec.categories))
     if words or spec.exclude:

@@ -129,7 +129,7 @@ def test_demo_prints_a_digest_offline(tmp_path: Path) -> None:
 
 
 def test_db_upgrade_and_help(tmp_path: Path) -> None:
-    assert "revision 0001" in run(["db", "upgrade"], tmp_path).stdout
+    assert "revision 0002" in run(["db", "upgrade"], tmp_path).stdout
     helped = run(["--help"], tmp_path).stdout
     for command in ("demo", "fetch", "show", "search", "digest", "export", "db", "run"):
         assert command in helped
