@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import JSON, Date, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -287,7 +287,7 @@ def _sqlite_row(pk: int, paper: Paper) -> tuple[Any, ...]:
     """One `papers` row in _INSERT_COLUMNS order, as the SQLite driver takes it."""
     values = list(_FIELDS_OF(paper))
     for i in _JSON_AT:
-        values[i] = json.dumps(values[i])
+        values[i] = orjson.dumps(values[i]).decode()
     for i in _DATE_AT:
         values[i] = values[i] and values[i].isoformat()
     sort_date = paper.announced or paper.published or paper.updated
