@@ -49,22 +49,46 @@ def snapshot_file(count: int) -> Path:
     return path
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants (the load indexes in a child)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue  # the process ended between two reads
+    return total
+
+
 def bulk_load(snapshot: Path, url: str) -> tuple[float, float, dict[str, int]]:
-    """`academichub fetch --source` in a child process: (seconds, peak MB, report)."""
+    """`academichub fetch --source` in a child process: (seconds, peak MB of its whole process
+    tree, sampled every 50 ms, report)."""
     env = {**os.environ, "DATABASE_URL": url, "ACADEMICHUB_ARXIV_API_URL": CLOSED_PORT_URL}
     env.pop("OPENAI_API_KEY", None)
     exe = str(Path(sys.executable).with_name("academichub"))
     subprocess.run([exe, "db", "upgrade"], env=env, check=True, capture_output=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    done = subprocess.run(
-        [exe, "fetch", "--source", str(snapshot), "--json"], env=env, capture_output=True, text=True
-    )
+    with subprocess.Popen(
+        [exe, "fetch", "--source", str(snapshot), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as child:
+        peak_kb = 0
+        while child.poll() is None:
+            peak_kb = max(peak_kb, _tree_rss_kb(child.pid))
+            time.sleep(0.05)
+        stdout, stderr = child.communicate()
     seconds = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode != 0:
-        raise SystemExit(f"bulk load failed: {done.stderr[-2000:]}")
-    return seconds, max(peak_kb, before) / 1024, json.loads(done.stdout)
+    peak_kb = max(peak_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    if child.returncode != 0:
+        raise SystemExit(f"bulk load failed: {stderr[-2000:]}")
+    return seconds, peak_kb / 1024, json.loads(stdout)
 
 
 def queries(seed: int = 200) -> list[str]:
@@ -168,7 +192,7 @@ def main() -> int:
             f"≥ 10,000/s {verdict(rate >= 10_000)}",
         ),
         (
-            "bulk load peak memory (child process RSS)",
+            "bulk load peak memory (RSS of the loading process and its indexing child, summed)",
             f"{peak_mb:.0f} MB",
             "—",
             f"≤ 500 MB {verdict(peak_mb <= 500)}",

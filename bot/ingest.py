@@ -7,7 +7,6 @@ import gzip
 import io
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import IO
 
 from bot.calendar import listing_day_of, no_listing_reason
 from bot.models import IngestReport, Paper, SourceResult
-from bot.names import index_keys_of
 from bot.sources import FeedError, JsonlStats, ParsedFeed, iter_jsonl_papers, parse_any
 from bot.sources.http import fetch
 from bot.store import papers as paper_repo
@@ -56,20 +54,7 @@ def _looks_like_json_lines(stream: IO[bytes]) -> bool:
 
 def _batches(papers: Iterator[Paper], size: int) -> Iterator[list[Paper]]:
     while batch := list(islice(papers, size)):
-        for paper in batch:  # warm the name-part cache here, in the parsing thread
-            for author in paper.authors:
-                index_keys_of(author)
         yield batch
-
-
-def _read_ahead(batches: Iterator[list[Paper]]) -> Iterator[list[Paper]]:
-    """Parse the next batch in a thread while this one is written: SQLite and the network
-    driver release the GIL while they work, so parsing and storing overlap on two cores."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-parse") as pool:
-        pending = pool.submit(next, batches, None)
-        while (batch := pending.result()) is not None:
-            pending = pool.submit(next, batches, None)
-            yield batch
 
 
 class Ingestor:
@@ -156,7 +141,10 @@ class Ingestor:
         stats = JsonlStats()
         papers = iter_jsonl_papers(stream, source, stats)
         with self.db.bulk_loading() as bulk_session:
-            for batch in _read_ahead(_batches(papers, BULK_BATCH)):
+            # Parsed here, in the loader's thread: a parsing thread beside it made every row
+            # SQLite hands back wait for the GIL (up to the 5 ms switch interval), and the
+            # full-text work that is worth a second core runs in its own process (fulltext.py).
+            for batch in _batches(papers, BULK_BATCH):
                 with bulk_session() as session:
                     counts = paper_repo.upsert_papers(session=session, papers=batch)
                 result.new += counts.new

@@ -210,3 +210,25 @@ def test_a_bulk_loaded_paper_reads_back_as_it_was_parsed(engine: Engine) -> None
         parsed = {p.id: p for p in iter_jsonl_papers(stream, str(SNAPSHOT))}
     for paper_id in list(parsed)[:: len(parsed) // 25]:
         assert engine.show(paper_id) == parsed[paper_id]
+
+
+def test_when_the_indexing_process_dies_the_load_says_so_and_the_store_stays_searchable(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.ingest, "BULK_BATCH", 40)
+    real_upsert = paper_repo.upsert_papers
+    calls = {"n": 0}
+
+    def upsert_then_kill(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            side = kwargs["session"].info[fulltext.INDEX_WRITER]
+            side._process.kill()
+            side._process.join()
+        return real_upsert(**kwargs)
+
+    monkeypatch.setattr(paper_repo, "upsert_papers", upsert_then_kill)
+    report = sqlite_engine.ingest([str(SNAPSHOT)])
+    assert report.failed == 1 and "building the search index failed" in (report.sources[0].error or "")
+    assert_indexes_sound(sqlite_engine)  # what was committed is indexed, by a rebuild
+    assert sqlite_engine.search("author Balázs", limit=5)
