@@ -75,10 +75,15 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture(params=["postings-drive", "walk-by-date"], autouse=True)
+@pytest.fixture(params=["postings-drive", "walk-by-date", "walk-then-drive"], autouse=True)
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both query plans must give the same answers (the store picks one by postings size)."""
-    monkeypatch.setattr(search_module, "DRIVE_BELOW", 5000 if request.param == "postings-drive" else 0)
+    """Every query plan must give the same answers (the store picks one by postings size; on
+    PostgreSQL full text walks the newest papers first, then its postings drive)."""
+    plans = {"postings-drive": (5000, 0.0), "walk-by-date": (0, 1e9), "walk-then-drive": (5000, 1.0)}
+    drive_below, walk_per_guess = plans[request.param]
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", drive_below)
+    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_DRIVE_BELOW", drive_below)
+    monkeypatch.setattr(search_module, "WALK_PER_GUESS", walk_per_guess)
 
 
 @pytest.fixture
@@ -120,6 +125,15 @@ def test_phrase_first_exclusion_and_combination(store: Engine) -> None:
     assert ranked.index("2606.40003") > max(ranked.index("2606.40001"), ranked.index("2606.40002"))
     assert "2606.40003" not in ids(store, "search representation -survey")
     assert ids(store, 'author:Grohs cat:cs.LG "shared representation"') == {"2606.40002", "2606.40001"}
+
+
+def test_a_phrase_of_words_held_apart_is_not_a_match(store: Engine) -> None:
+    """All three papers hold both words; PostgreSQL takes candidates by their words, then checks
+    the phrase on each (newest first), so only words side by side and in order match."""
+    assert ids(store, 'search "shared representation"') == {"2606.40001", "2606.40002"}
+    assert ids(store, 'search "representation shared"') == {"2606.40003"}
+    assert ids(store, 'search "shared representation" -operators') == {"2606.40001"}
+    assert ids(store, 'search "representation shared" cat:math.CO') == {"2606.40003"}
 
 
 def test_more_continues_the_callers_last_query(store: Engine) -> None:
