@@ -85,7 +85,10 @@ def downgrade() -> None:
     conn = op.get_bind()
     rows = conn.exec_driver_sql("SELECT pk, authors FROM papers").all()
     pairs = {
-        (key, pk) for pk, authors in rows for author in json.loads(authors or "[]") for key in index_keys_of(author)
+        (key, pk)
+        for pk, authors in rows
+        for author in json.loads(authors or "[]")
+        for key in index_keys_of(author)
     }
     if pairs:
         conn.exec_driver_sql("INSERT INTO paper_author_parts (part, paper_pk) VALUES (?, ?)", sorted(pairs))
