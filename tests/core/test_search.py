@@ -75,15 +75,23 @@ PEOPLE = [
 ]
 
 
-@pytest.fixture(params=["postings-drive", "walk-by-date", "walk-then-drive"], autouse=True)
+@pytest.fixture(
+    params=["postings-drive", "walk-by-date", "walk-against-a-list", "walk-then-drive"], autouse=True
+)
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every query plan must give the same answers (the store picks one by postings size; on
-    PostgreSQL full text walks the newest papers first, then its postings drive)."""
-    plans = {"postings-drive": (5000, 0.0), "walk-by-date": (0, 1e9), "walk-then-drive": (5000, 1.0)}
-    drive_below, walk_per_guess = plans[request.param]
+    PostgreSQL full text walks the newest papers first, then its postings drive; on SQLite a
+    walk probes authors per row in FTS5 or against a list of their postings)."""
+    plans = {
+        "postings-drive": (5000, 0.0, 0),
+        "walk-by-date": (0, 1e9, 0),
+        "walk-against-a-list": (0, 1e9, 10**9),
+        "walk-then-drive": (5000, 1.0, 0),
+    }
+    drive_below, walk_per_guess, list_below = plans[request.param]
     monkeypatch.setattr(search_module, "DRIVE_BELOW", drive_below)
-    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_DRIVE_BELOW", drive_below)
     monkeypatch.setattr(search_module, "WALK_PER_GUESS", walk_per_guess)
+    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", list_below)
 
 
 @pytest.fixture
