@@ -98,7 +98,6 @@ class _Filter:
     drive: Select[Any] | None  # SELECT of paper pks (None: cannot drive, e.g. exclusions only)
     probe: ColumnElement[bool]
     estimate: Select[Any] | None = None  # SELECT of pks, capped and counted to choose the plan
-    drive_below: int | None = None  # it drives when its postings are fewer (None: DRIVE_BELOW)
     count: int | None = None  # its postings, when already counted (capped)
     # PostgreSQL full text: the GIN test of the words alone (every match and more), and the
     # probe's test of a given tsvector, which the candidates pass after their sort.
@@ -236,12 +235,8 @@ def _driving(session: Session, drive: Select[Any]) -> Select[Any]:
     return select(hits.c[0])
 
 
-def _threshold(f: _Filter) -> int:
-    return DRIVE_BELOW if f.drive_below is None else f.drive_below
-
-
 def _postings_count(session: Session, f: _Filter) -> int:
-    """The filter's postings, counted up to its `drive_below`; for PostgreSQL full text, guessed."""
+    """The filter's postings, counted up to DRIVE_BELOW; for PostgreSQL full text, guessed."""
     assert f.estimate is not None
     if f.words is not None:  # see the module docstring
         compiled = f.estimate.compile(dialect=session.get_bind().dialect)
@@ -250,7 +245,7 @@ def _postings_count(session: Session, f: _Filter) -> int:
         return int(plan[0]["Plan"]["Plan Rows"])
     if f.count is not None:
         return f.count
-    return _capped_count(session, f.estimate, _threshold(f))
+    return _capped_count(session, f.estimate, DRIVE_BELOW)
 
 
 def _capped_count(session: Session, postings: Select[Any], cap: int) -> int:
@@ -262,8 +257,7 @@ def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -
     """The first `want` matches, newest first, by the plan the filters' postings counts pick."""
     filters = _filters(session, spec, words)
     counted = [(_postings_count(session, f), i) for i, f in enumerate(filters) if f.estimate is not None]
-    drivable = [(n, i) for n, i in counted if n < _threshold(filters[i])]
-    driver = min(drivable)[1] if drivable else None
+    driver = min(counted)[1] if counted and min(counted)[0] < DRIVE_BELOW else None
     guessed = next(((n, i) for n, i in counted if filters[i].words is not None), None)
     if guessed is not None and driver in (None, guessed[1]):
         # PostgreSQL full text, and no other filter is selective. The guess can be far off either
