@@ -129,6 +129,18 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+def _end_side_build(side: fulltext.SideBuild, raw: Any, loaded: bool) -> None:
+    """Move a finished side build in; after a failed load or build, rebuild what was committed."""
+    if loaded:
+        try:
+            side.finish()
+            return
+        except fulltext.IndexBuildError as exc:
+            side.abandon(raw)
+            raise StoreError(str(exc)) from None
+    side.abandon(raw)
+
+
 class Database:
     """Owns the engine and the session factory; built once by the entry point."""
 
@@ -174,10 +186,8 @@ class Database:
                 raise StoreError(str(exc)) from None
             finally:
                 _tune(raw, normal)  # before the copy: FTS5 settings are written through the index
-                if side is not None and loaded:
-                    side.finish()
-                elif side is not None:
-                    side.abandon(raw)
+                if side is not None:
+                    _end_side_build(side, raw, loaded)
             _refresh_statistics(conn, self.dialect)
             if side is not None:
                 conn.invalidate()  # its FTS5 state predates the copied index: never reuse it

@@ -105,9 +105,15 @@ class DirectIndex:
 
     def replace(self, old: IndexRow, new: IndexRow) -> None:
         # The text index follows an UPDATE of `papers` by trigger (migration 0001).
-        if list(old[4]) != list(new[4]):
-            self.raw.execute(_DELETE_AUTHORS, (old[0], author_keys_text(old[4])))
-            self.raw.execute(_INSERT_AUTHORS, (new[0], author_keys_text(new[4])))
+        _replace_authors(self.raw, old, new)
+
+
+def _replace_authors(conn: Any, old: IndexRow, new: IndexRow) -> None:
+    """A paper's author-index document, when its authors changed (contentless: the old keys
+    are given to delete)."""
+    if list(old[4]) != list(new[4]):
+        conn.execute(_DELETE_AUTHORS, (old[0], author_keys_text(old[4])))
+        conn.execute(_INSERT_AUTHORS, (new[0], author_keys_text(new[4])))
 
 
 def _definitions(raw: Any) -> list[tuple[str, tuple[Any, ...]]]:
@@ -295,12 +301,11 @@ def _side_worker(
             if kind == "add":
                 side.executemany(_INSERT_TEXT, [r[:4] for r in payload])
                 side.executemany(_INSERT_AUTHORS, [(r[0], author_keys_text(r[4])) for r in payload])
-            else:
+            else:  # here no trigger keeps the text index: both change by hand
                 old, new = payload
                 side.execute(_DELETE_TEXT, old[:4])
-                side.execute(_DELETE_AUTHORS, (old[0], author_keys_text(old[4])))
                 side.execute(_INSERT_TEXT, new[:4])
-                side.execute(_INSERT_AUTHORS, (new[0], author_keys_text(new[4])))
+                _replace_authors(side, old, new)
         side.execute("COMMIT")
         side.close()
         outcome.send("ok")

@@ -254,7 +254,7 @@ def _insert_numbered(session: Session, fresh: list[Paper]) -> None:
     for pk, paper in enumerate(fresh, first):
         row = _sqlite_row(pk, paper)
         rows.append(row)
-        entries.append((pk, paper.title, paper.abstract, row[-1], paper.authors))
+        entries.append(_index_row(pk, paper))
     names = ", ".join(_INSERT_COLUMNS)  # fixed names only
     conn.exec_driver_sql(
         f"INSERT INTO papers ({names}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})", rows
@@ -265,8 +265,8 @@ def _insert_numbered(session: Session, fresh: list[Paper]) -> None:
     writer.add(entries)
 
 
-def _index_row(pk: int, paper: Paper, values: dict[str, Any]) -> fulltext.IndexRow:
-    return (pk, paper.title, paper.abstract, values["category_terms"], paper.authors)
+def _index_row(pk: int, paper: Paper) -> fulltext.IndexRow:
+    return (pk, paper.title, paper.abstract, category_terms(paper.categories), paper.authors)
 
 
 # SQLite stores JSON as text and dates as ISO strings (what SQLAlchemy's own types write and
@@ -327,7 +327,7 @@ def _update_one(session: Session, row: Any, paper: Paper) -> None:
             select(PaperRow.title, PaperRow.abstract, PaperRow.category_terms).where(PaperRow.pk == row.pk)
         ).one()
         old_entry = (row.pk, old.title, old.abstract, old.category_terms, row.authors)
-        _index_writer(session).replace(old_entry, _index_row(row.pk, paper, values))
+        _index_writer(session).replace(old_entry, _index_row(row.pk, paper))
     session.execute(update(PaperRow).where(PaperRow.pk == row.pk).values(**values))
     if paper.categories != row.categories:
         session.execute(delete(PaperCategory).where(PaperCategory.paper_pk == row.pk))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,20 +139,28 @@ def test_a_load_into_an_empty_sqlite_file_builds_the_indexes_on_the_side(
     assert not finished
 
 
-def test_a_failed_side_build_load_keeps_what_it_committed_searchable(
-    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def on_batch(monkeypatch: pytest.MonkeyPatch, number: int, action: Callable[[Any], None]) -> None:
+    """Batches of 40; before storing batch `number`, `action(session)` runs (and may raise)."""
     monkeypatch.setattr(bot.ingest, "BULK_BATCH", 40)
     real_upsert = paper_repo.upsert_papers
     calls = {"n": 0}
 
-    def failing_upsert(**kwargs: Any) -> Any:
+    def upsert(**kwargs: Any) -> Any:
         calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError("disk full")
+        if calls["n"] == number:
+            action(kwargs["session"])
         return real_upsert(**kwargs)
 
-    monkeypatch.setattr(paper_repo, "upsert_papers", failing_upsert)
+    monkeypatch.setattr(paper_repo, "upsert_papers", upsert)
+
+
+def test_a_failed_side_build_load_keeps_what_it_committed_searchable(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(_session: Any) -> None:
+        raise OSError("disk full")
+
+    on_batch(monkeypatch, 3, disk_full)
     report = sqlite_engine.ingest([str(SNAPSHOT)])
     assert report.failed == 1 and "disk full" in (report.sources[0].error or "")
     with sqlite_engine.db.reading() as session:
@@ -215,20 +224,26 @@ def test_a_bulk_loaded_paper_reads_back_as_it_was_parsed(engine: Engine) -> None
 def test_when_the_indexing_process_dies_the_load_says_so_and_the_store_stays_searchable(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.ingest, "BULK_BATCH", 40)
-    real_upsert = paper_repo.upsert_papers
-    calls = {"n": 0}
+    def kill_the_indexer(session: Any) -> None:
+        side = session.info[fulltext.INDEX_WRITER]
+        side._process.kill()
+        side._process.join()
 
-    def upsert_then_kill(**kwargs: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            side = kwargs["session"].info[fulltext.INDEX_WRITER]
-            side._process.kill()
-            side._process.join()
-        return real_upsert(**kwargs)
-
-    monkeypatch.setattr(paper_repo, "upsert_papers", upsert_then_kill)
+    on_batch(monkeypatch, 2, kill_the_indexer)
     report = sqlite_engine.ingest([str(SNAPSHOT)])
     assert report.failed == 1 and "building the search index failed" in (report.sources[0].error or "")
     assert_indexes_sound(sqlite_engine)  # what was committed is indexed, by a rebuild
+    assert sqlite_engine.search("author Balázs", limit=5)
+
+
+def test_when_moving_the_side_build_in_fails_the_store_is_rebuilt_and_the_load_says_so(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing_finish(self: fulltext.SideBuild) -> None:
+        raise fulltext.IndexBuildError("building the search index failed: disk full")
+
+    monkeypatch.setattr(fulltext.SideBuild, "finish", failing_finish)
+    report = sqlite_engine.ingest([str(SNAPSHOT)])
+    assert report.failed == 1 and "building the search index failed" in (report.sources[0].error or "")
+    assert_indexes_sound(sqlite_engine)
     assert sqlite_engine.search("author Balázs", limit=5)
