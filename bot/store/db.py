@@ -67,6 +67,7 @@ _PG_NORMAL = (
     "RESET synchronous_commit",
     "RESET gin_pending_list_limit",
     "SELECT gin_clean_pending_list('ix_papers_search_tsv')",
+    "SELECT gin_clean_pending_list('ix_papers_search_pairs')",
 )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 
 from bot.engine import Engine
 from bot.names import index_keys_of
 from bot.store.db import Database, alembic_config
-from tests.conftest import make_engine
+from tests.conftest import make_engine, postgres_url, reset_postgres
 from tests.core.test_bulk import SNAPSHOT, assert_indexes_sound
 
 
@@ -71,4 +72,39 @@ def test_a_loaded_store_upgrades_in_place(tmp_path: Path) -> None:
         assert before and [p.id for p in engine.search("author Balázs", limit=10)] == before
     finally:
         engine.close()
+    db.dispose()
+
+
+def test_0003_adds_postgres_word_pairs_to_a_loaded_store_and_removes_them() -> None:
+    """A PostgreSQL store loaded before 0003 gains the pair index in place (the generated column
+    is computed for every stored paper) and loses it on downgrade; phrase answers do not change."""
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
+    reset_postgres(url)
+    db = Database(url)
+    command.upgrade(alembic_config(db.engine), "0002")
+    engine = make_engine(url)
+    phrase = 'search "magnetic field"'
+    try:
+        engine.ingest([str(SNAPSHOT)])
+        before = [p.id for p in engine.search(phrase, limit=50)]
+    finally:
+        engine.close()
+    db.upgrade()
+    with db.engine.connect() as conn:
+        empty = conn.execute(
+            text("SELECT count(*) FROM papers WHERE cardinality(search_pairs) = 0")
+        ).scalar_one()
+    engine = make_engine(url)
+    try:
+        assert before and [p.id for p in engine.search(phrase, limit=50)] == before
+    finally:
+        engine.close()
+    assert empty == 0
+    command.downgrade(alembic_config(db.engine), "0002")
+    with db.engine.connect() as conn:
+        listed = "SELECT column_name FROM information_schema.columns WHERE table_name = 'papers'"
+        columns = set(conn.execute(text(listed)).scalars())
+    assert "search_pairs" not in columns and "search_tsv" in columns
     db.dispose()

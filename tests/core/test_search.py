@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
 from bot.engine import Engine
 from bot.models import Caller
@@ -196,3 +198,51 @@ def test_author_search_equals_a_scan_with_the_matching_rules(store: Engine, name
     assert expected and ids(store, f"author {name}", limit=10_000) == expected
     if name == '"Yijun Wang"':
         assert {"2606.40008", "2606.40009", "2606.40010"} <= expected and "2606.40011" not in expected
+
+
+def _title_phrases(engine: Engine) -> list[str]:
+    """Phrases from the stored titles: each title's first two and first three words (some with
+    stop words inside, which PostgreSQL's phrases step over), lower-cased as users type them."""
+    phrases: set[str] = set()
+    for paper in engine.find(SearchSpec(), limit=10_000):
+        words = re.findall(r"[A-Za-z][A-Za-z-]+", paper.title)
+        phrases.update(" ".join(words[:n]).lower() for n in (2, 3) if len(words) >= n)
+    return sorted(phrases)
+
+
+def test_a_phrase_found_through_word_pairs_is_every_phrase_match(store: Engine) -> None:
+    """PostgreSQL finds a phrase's candidates by its adjacent-word pairs (migration 0003), not by
+    testing every paper's tsvector. Over ~400 phrases from the real titles, the search finds
+    exactly what a scan testing every stored paper's tsvector finds; and for two-lexeme phrases
+    the pair index alone already holds exactly the matches. SQLite: FTS5 phrases, same check
+    against a scan of FTS5 (its own index, one row at a time)."""
+    phrases = _title_phrases(store)
+    assert len(phrases) > 300
+    postgres = store.db.engine.dialect.name == "postgresql"
+    with store.db.engine.connect() as conn:
+        for phrase in phrases:
+            scan = "SELECT id FROM papers WHERE linked_to IS NULL AND " + (
+                "search_tsv @@ phraseto_tsquery('english', :p)"
+                if postgres
+                else "EXISTS (SELECT 1 FROM papers_fts WHERE rowid = pk AND papers_fts MATCH :p)"
+            )
+            quoted = '"' + phrase.replace('"', '""') + '"'
+            expected = {r[0] for r in conn.execute(sql(scan), {"p": phrase if postgres else quoted})}
+            assert ids(store, f'search "{phrase}"', limit=10_000) == expected, phrase
+            if not postgres:
+                continue
+            pairs = conn.execute(
+                sql("SELECT academichub_word_pairs(to_tsvector('english', :p))"), {"p": phrase}
+            ).scalar_one()
+            lexemes = conn.execute(
+                sql("SELECT length(to_tsvector('english', :p))"), {"p": phrase}
+            ).scalar_one()
+            if len(pairs) == 1 and lexemes == 2:
+                held = {
+                    r[0]
+                    for r in conn.execute(
+                        sql("SELECT id FROM papers WHERE linked_to IS NULL AND search_pairs @> :q"),
+                        {"q": pairs},
+                    )
+                }
+                assert held == expected, phrase
