@@ -107,6 +107,7 @@ class _Filter:
     # probe's test of a given tsvector, which the candidates pass after their sort.
     words: ColumnElement[bool] | None = None
     test: Callable[[ColumnElement[Any]], ColumnElement[bool]] | None = None
+    guessed: bool = True  # PostgreSQL full text: whether its estimate needs a hedging walk
 
 
 def _postgres(session: Session) -> bool:
@@ -162,7 +163,7 @@ def _author_filter(session: Session, name: str) -> _Filter | None:
     return _Filter(drive=drive, probe=probe, estimate=first)  # type: ignore[arg-type]
 
 
-def _category_filter(session: Session, categories: Sequence[str]) -> _Filter:
+def _category_conditions(categories: Sequence[str]) -> ColumnElement[bool]:
     """`math.NA` exactly; `math` = the archive itself and every `math.*` (cross-lists included)."""
     conds: list[ColumnElement[bool]] = []
     for cat in categories:
@@ -175,8 +176,13 @@ def _category_filter(session: Session, categories: Sequence[str]) -> _Filter:
                     and_(PaperCategory.category >= f"{cat}.", PaperCategory.category < f"{cat}/"),
                 )
             )
-    drive = select(PaperCategory.paper_pk).where(or_(*conds))
-    probe = _exists(session, or_(*conds), PaperCategory.paper_pk == PaperRow.pk)
+    return or_(*conds)
+
+
+def _category_filter(session: Session, categories: Sequence[str]) -> _Filter:
+    conds = _category_conditions(categories)
+    drive = select(PaperCategory.paper_pk).where(conds)
+    probe = _exists(session, conds, PaperCategory.paper_pk == PaperRow.pk)
     return _Filter(drive=drive, probe=probe, estimate=drive)
 
 
@@ -186,34 +192,7 @@ def _text_filter(
     """Words, phrases and exclusions; with words, the categories too (`cat:X word` is one
     full-text query: a mid-size category probing a common word per row was the slow case)."""
     if _postgres(session):
-        tsv: ColumnElement[Any] = literal_column("papers.search_tsv")
-        cats = " | ".join(category_token(c) for c in categories)  # [a-z0-9] only, one parameter
-        tests = [func.phraseto_tsquery("english", t) for t in positive]
-        tests += [func.to_tsquery("simple", cats)] if categories else []
-        unwanted = [func.phraseto_tsquery("english", t) for t in negative]
-
-        # The probe calls the `@@` operator's function: the same test, but no index answers it, so
-        # a walk stays a walk (given `@@`, the planner swapped in the GIN index whenever it guessed
-        # a term rare, and rechecked every candidate). The drive asks GIN for the papers holding
-        # all the words (plainto_tsquery), which it answers exactly without reading a tsvector;
-        # phrases and exclusions are then tested on the sorted candidates (_tested_in_order).
-        def test(tsvector: ColumnElement[Any]) -> ColumnElement[bool]:
-            return and_(
-                *(func.ts_match_vq(tsvector, q, type_=Boolean) for q in tests),
-                *(~func.ts_match_vq(tsvector, q, type_=Boolean) for q in unwanted),
-            )
-
-        probe = test(tsv)
-        if not positive:
-            return _Filter(drive=None, probe=probe)
-        plain = [func.plainto_tsquery("english", t) for t in positive] + tests[len(positive) :]
-        # A phrase's adjacent-word pairs (migration 0003) narrow its candidates to the papers
-        # holding them, read from their own GIN index: for two words, exactly the matches.
-        pairs = [p for t in positive for p in _word_pairs(session, t)]
-        in_pairs = literal_column("papers.search_pairs").op("@>")(literal(pairs, ARRAY(Text)))
-        words = and_(*(tsv.op("@@")(q) for q in plain), *([in_pairs] if pairs else []))
-        drive = select(PaperRow.pk).where(words)
-        return _Filter(drive=drive, probe=probe, estimate=drive, words=words, test=test)
+        return _postgres_text_filter(session, positive, negative, categories)
     if not positive:  # only exclusions: everything but the excluded
         excluded = select(_FTS.c.rowid).where(_FTS.c.papers_fts.op("MATCH")(_fts5_expression(negative, ())))
         return _Filter(drive=None, probe=PaperRow.pk.not_in(excluded))
@@ -223,12 +202,70 @@ def _text_filter(
     return _Filter(drive=drive, probe=probe, estimate=drive)
 
 
-def _word_pairs(session: Session, term: str) -> list[str]:
-    """The pairs of adjacent lexemes a PostgreSQL phrase holds ("toward intellig"), as stored."""
-    if len(term.split()) < 2:
-        return []
-    pairs = func.academichub_word_pairs(func.to_tsvector("english", term))
-    return list(session.execute(select(pairs)).scalar_one())
+def _postgres_text_filter(
+    session: Session, positive: Sequence[str], negative: Sequence[str], categories: Sequence[str]
+) -> _Filter:
+    tsv: ColumnElement[Any] = literal_column("papers.search_tsv")
+    cats = " | ".join(category_token(c) for c in categories)  # [a-z0-9] only, one parameter
+    tests = [func.phraseto_tsquery("english", t) for t in positive]
+    tests += [func.to_tsquery("simple", cats)] if categories else []
+    unwanted = [func.phraseto_tsquery("english", t) for t in negative]
+
+    # The probe calls the `@@` operator's function: the same test, but no index answers it, so
+    # a walk stays a walk (given `@@`, the planner swapped in the GIN index whenever it guessed
+    # a term rare, and rechecked every candidate). The drive asks GIN for the papers holding
+    # all the words (plainto_tsquery), which it answers exactly without reading a tsvector;
+    # phrases and exclusions are then tested on the sorted candidates (_tested_in_order).
+    def test(tsvector: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(
+            *(func.ts_match_vq(tsvector, q, type_=Boolean) for q in tests),
+            *(~func.ts_match_vq(tsvector, q, type_=Boolean) for q in unwanted),
+        )
+
+    if not positive:
+        return _Filter(drive=None, probe=test(tsv))
+    plain = [func.plainto_tsquery("english", t) for t in positive] + tests[len(positive) :]
+    words = and_(*(tsv.op("@@")(q) for q in plain))
+    found = _Filter(drive=select(PaperRow.pk).where(words), probe=test(tsv), words=words, test=test)
+    found.estimate = found.drive
+    pairs, covered = _word_pairs(session, positive)
+    if pairs and covered:
+        # Every phrase is covered by its adjacent-word pairs (migration 0003): the papers holding
+        # them are read from their own GIN index, for two words exactly the phrase's matches.
+        # The planner estimates one array element well (from its most common elements, or below
+        # the rarest of them), so the pairs' estimate picks the plan, with no hedging walk; the
+        # words join the drive only as terms the pairs do not hold (single words, categories).
+        in_pairs = literal_column("papers.search_pairs").op("@>")(literal(pairs, ARRAY(Text)))
+        rest = [tsv.op("@@")(q) for t, q in zip(positive, plain, strict=False) if len(t.split()) < 2]
+        found.words = and_(in_pairs, *rest, *(tsv.op("@@")(q) for q in plain[len(positive) :]))
+        found.drive = select(PaperRow.pk).where(found.words)
+        found.estimate, found.guessed = select(PaperRow.pk).where(in_pairs), False
+    if categories:
+        # The candidates are at most the categories' papers, which a B-tree counts exactly
+        # (`cat:physics.bio-ph model`: 204 papers, none with the word, where the planner guessed
+        # 3,962 candidates and the hedging walk read as many tsvectors first).
+        listed = select(PaperCategory.paper_pk).where(_category_conditions(categories))
+        bound = _capped_count(session, listed, DRIVE_BELOW)
+        if bound < DRIVE_BELOW:
+            found.count, found.guessed = bound, False
+    return found
+
+
+def _word_pairs(session: Session, terms: Sequence[str]) -> tuple[list[str], bool]:
+    """The adjacent-lexeme pairs the PostgreSQL phrases among `terms` hold ("toward intellig"), as
+    stored, and whether they cover every phrase's lexemes (not so for `"theory of everything"`,
+    whose two lexemes are two positions apart, or for a phrase of one lexeme and stop words)."""
+    phrases = [t for t in terms if len(t.split()) >= 2]
+    pairs: list[str] = []
+    covered = True
+    for phrase in phrases:
+        vector = func.to_tsvector("english", phrase)
+        found, lexemes = session.execute(
+            select(func.academichub_word_pairs(vector), func.tsvector_to_array(vector))
+        ).one()
+        pairs += found
+        covered = covered and bool(found) and {w for p in found for w in p.split()} >= set(lexemes)
+    return pairs, covered
 
 
 def _filters(session: Session, spec: SearchSpec, words: Sequence[str]) -> list[_Filter]:
@@ -254,13 +291,13 @@ def _driving(session: Session, drive: Select[Any]) -> Select[Any]:
 def _postings_count(session: Session, f: _Filter) -> int:
     """The filter's postings, counted up to DRIVE_BELOW; for PostgreSQL full text, guessed."""
     assert f.estimate is not None
+    if f.count is not None:
+        return f.count
     if f.words is not None:  # see the module docstring
         compiled = f.estimate.compile(dialect=session.get_bind().dialect)
         explain = "EXPLAIN (FORMAT JSON) " + str(compiled)
         plan = session.connection().exec_driver_sql(explain, compiled.params).scalar_one()
         return int(plan[0]["Plan"]["Plan Rows"])
-    if f.count is not None:
-        return f.count
     return _capped_count(session, f.estimate, DRIVE_BELOW)
 
 
@@ -274,7 +311,7 @@ def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -
     filters = _filters(session, spec, words)
     counted = [(_postings_count(session, f), i) for i, f in enumerate(filters) if f.estimate is not None]
     driver = min(counted)[1] if counted and min(counted)[0] < DRIVE_BELOW else None
-    guessed = next(((n, i) for n, i in counted if filters[i].words is not None), None)
+    guessed = next(((n, i) for n, i in counted if filters[i].words is not None and filters[i].guessed), None)
     if guessed is not None and driver in (None, guessed[1]):
         # PostgreSQL full text, and no other filter is selective. The guess can be far off either
         # way (`cat:cs.GR learning`: 1,611 guessed, 5,402 papers, five in the newest 1,400), so

@@ -219,8 +219,9 @@ def test_a_phrase_found_through_word_pairs_is_every_phrase_match(store: Engine) 
     phrases = _title_phrases(store)
     assert len(phrases) > 300
     postgres = store.db.engine.dialect.name == "postgresql"
+    in_math = ids(store, "cat:math", limit=10_000)
     with store.db.engine.connect() as conn:
-        for phrase in phrases:
+        for n, phrase in enumerate(phrases):
             scan = "SELECT id FROM papers WHERE linked_to IS NULL AND " + (
                 "search_tsv @@ phraseto_tsquery('english', :p)"
                 if postgres
@@ -229,6 +230,13 @@ def test_a_phrase_found_through_word_pairs_is_every_phrase_match(store: Engine) 
             quoted = '"' + phrase.replace('"', '""') + '"'
             expected = {r[0] for r in conn.execute(sql(scan), {"p": phrase if postgres else quoted})}
             assert ids(store, f'search "{phrase}"', limit=10_000) == expected, phrase
+            if expected and n % 5 == 0:  # the same phrase within an archive, and beside a word
+                assert ids(store, f'search "{phrase}" cat:math', limit=10_000) == expected & in_math, phrase
+                title = store.find(SearchSpec(phrases=[phrase]), limit=1)[0].title
+                first = max(re.findall(r"[A-Za-z]{4,}", title), key=len)
+                assert ids(store, f'search "{phrase}" {first}', limit=10_000) == expected & ids(
+                    store, f"search {first}", limit=10_000
+                ), phrase
             if not postgres:
                 continue
             pairs = conn.execute(
