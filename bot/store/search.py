@@ -318,11 +318,11 @@ def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -
         # walk the newest papers first, as many as candidates are guessed: a candidate costs the
         # drive about what a paper costs the walk, so a failed walk at most doubles the cost.
         newest = round(guessed[0] * WALK_PER_GUESS)
-        found = _run(session, _query(session, spec, filters, None, newest=newest), spec, want)
+        found = _run(session, _query(session, spec, filters, None, newest=newest), spec, want, walking=True)
         if len(found) >= want:
             return found
         driver = guessed[1]
-    return _run(session, _query(session, spec, filters, driver), spec, want)
+    return _run(session, _query(session, spec, filters, driver), spec, want, walking=driver is None)
 
 
 def _scope(spec: SearchSpec) -> list[ColumnElement[bool]]:
@@ -388,21 +388,26 @@ def _tested_in_order(
     return joined.order_by(ordered.c.sort_date.desc().nulls_last(), ordered.c.pk.desc())
 
 
-def _run(session: Session, query: Select[Any], spec: SearchSpec, want: int) -> list[Paper]:
+def _run(
+    session: Session, query: Select[Any], spec: SearchSpec, want: int, walking: bool = False
+) -> list[Paper]:
     """Run the query, keeping only rows whose authors really match (the index narrows, names decide)."""
     if not spec.authors:
         return [row_to_paper(r) for r in session.execute(query.limit(want)).scalars()]
     # Candidates are read as (pk, authors) only, in growing steps: a full name with a common
     # surname ("Yijun Wang") can need thousands of `wang#y` candidates for five matches,
-    # and whole rows (abstracts) in steps of 50 made that the slowest query.
+    # and whole rows (abstracts) in steps of 50 made that the slowest query. A walk's cost grows
+    # with the candidates it must find, and a surname's candidates nearly all match, so a walk
+    # asks for a page first (`author Martin`: 9,600 papers walked for 50 candidates, 28 ms);
+    # driven postings are sorted whole whatever the step, so they take a bigger one.
     queries = [parse_author_query(a) for a in spec.authors]
     candidates = query.with_only_columns(PaperRow.pk, PaperRow.authors)
     winners: list[int] = []
-    step, offset = max(want * 4, 50), 0
+    step, offset = (want if walking else max(want * 4, 50)), 0
     while len(winners) < want:
         rows = session.execute(candidates.offset(offset).limit(step)).all()
-        for pk, authors in rows:
-            if all(any(author_matches(q, a) for a in authors) for q in queries):
+        for pk, authors in rows:  # collaborations list hundreds of authors: stop at a full page
+            if len(winners) < want and all(any(author_matches(q, a) for a in authors) for q in queries):
                 winners.append(pk)
         if len(rows) < step:
             break
