@@ -14,8 +14,9 @@ exactly them for two words), read from the index without touching a row.
 
 The pairs are computed as `search_tsv` numbers its positions (title, then abstract), so
 the pair index and the phrase test agree. A space never occurs inside a lexeme, so a pair
-cannot collide with a word. SQLite's FTS5 keeps positions and needs none of this; the
-migration does nothing there.
+cannot collide with a word. On a store that already holds papers the column is computed
+for each (measured: 20 minutes at a million papers on 2 cores, beside the index build).
+SQLite's FTS5 keeps positions and needs none of this; the migration does nothing there.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def upgrade() -> None:
                                    to_tsvector('english', coalesce(abstract, '')))) STORED"""
     )
     op.execute("CREATE INDEX ix_papers_search_pairs ON papers USING gin (search_pairs)")
+    op.execute("ANALYZE papers")  # the search plans from the pairs' statistics (bot/store/search.py)
 
 
 def downgrade() -> None:
