@@ -231,8 +231,8 @@ def _postgres_text_filter(
         return _Filter(drive=None, probe=test(tsv))
     plain = [func.plainto_tsquery("english", t) for t in positive] + tests[len(positive) :]
     words = and_(*(tsv.op("@@")(q) for q in plain))
-    found = _Filter(drive=select(PaperRow.pk).where(words), probe=test(tsv), words=words, test=test)
-    found.estimate = found.drive
+    drive = select(PaperRow.pk).where(words)
+    found = _Filter(drive=drive, probe=test(tsv), estimate=drive, words=words, test=test)
     pairs, covered = _word_pairs(session, positive)
     if pairs and covered:
         # Every phrase is covered by its adjacent-word pairs (migration 0003): the papers holding
