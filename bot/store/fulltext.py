@@ -25,9 +25,9 @@ import json
 import logging
 import multiprocessing
 import pickle
-import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from multiprocessing.connection import Connection
@@ -44,6 +44,7 @@ INDEX_WRITER = "index_writer"  # Session.info key: where a bulk session's index 
 TEXT_INDEX = "papers_fts"
 AUTHOR_INDEX = "paper_author_index"
 _SIDE_HASH_BYTES = 16 << 20  # FTS5 `hashsize` of a side build: 13 % faster than the 1 MB default
+OUTBOX_BYTES = 64 << 20  # pickled batches waiting for the indexing process (~8 of 5,000 papers)
 BUILD_MARK = 0x4148  # PRAGMA user_version while a side build is under way ("AH")
 
 # One paper's index entries: pk, title, abstract, category_terms, authors (keys are made by
@@ -160,8 +161,8 @@ class SideBuild:
     A process, not a thread: the loader runs Python nearly all the time, and a thread's
     every return from SQLite waits for the GIL — up to the 5 ms switch interval — so an
     indexing thread beside it ran 50× slower than alone. The child has its own GIL and
-    takes pickled batches through a pipe (~2 µs a paper); at most two more wait in the
-    loader, which bounds memory."""
+    takes pickled batches through a pipe (~2 µs a paper); up to OUTBOX_BYTES of them wait
+    in the loader, which bounds memory."""
 
     def __init__(self, db_path: Path, lock_file: Any, definitions: list[tuple[str, tuple[Any, ...]]]) -> None:
         self.db_path = db_path
@@ -181,9 +182,11 @@ class SideBuild:
         reader.close()  # the child's ends: closed here, so either side sees the other go
         writer.close()
         _widen(self._inbox)
-        # Batches wait here, pickled, while the child indexes: FTS5 merges segments in bursts,
-        # and with only the pipe between them the loader stalled on each (a fifth of its time).
-        self._outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        # Batches wait here, pickled, while the child indexes. Both sides work in bursts (FTS5
+        # flushes and merges segments; the loader's WAL checkpoints), and with two batches of
+        # slack each waited for the other ~12 s of a 90 s million-paper load; with ~8 (64 MB)
+        # ~4 s, and the load took 77-80 s instead of 88-97.
+        self._outbox = _Outbox(OUTBOX_BYTES)
         self._sender = threading.Thread(target=self._send, name="fts-build-sender", daemon=True)
         self._sender.start()
         self._error: str | None = None
@@ -202,8 +205,7 @@ class SideBuild:
             if not self._process.is_alive():
                 self._check(wait=True)
                 raise IndexBuildError("building the search index failed: the indexing process stopped")
-            with contextlib.suppress(queue.Full):
-                self._outbox.put(frame, timeout=1)
+            if self._outbox.put(frame, timeout=1):
                 return
 
     def _send(self) -> None:
@@ -258,8 +260,7 @@ class SideBuild:
         """The load failed: stop the child and rebuild the indexes from what was committed."""
         self._process.kill()
         self._process.join()
-        with contextlib.suppress(queue.Full):
-            self._outbox.put_nowait(None)
+        self._outbox.put(None)
         try:
             _rebuild_in_transaction(raw)
         finally:
@@ -270,6 +271,40 @@ class SideBuild:
         if self._lock_file is not None:
             self._lock_file.close()  # releases the lock
             self._lock_file = None
+
+
+class _Outbox:
+    """Pickled batches from the loader to the sender thread, bounded in bytes; one batch
+    always fits, however large, so every batch gets through."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0  # bytes of the frames waiting
+        self._frames: deque[bytes | None] = deque()
+        self._changed = threading.Condition()
+
+    def _has_room(self, size: int) -> bool:
+        return not self._frames or self.held + size <= self.limit
+
+    def put(self, frame: bytes | None, timeout: float | None = None) -> bool:
+        """Queue a frame, or None for the end (which always fits); False if no room came
+        within `timeout` seconds."""
+        size = len(frame) if frame is not None else 0
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._has_room(size), timeout):
+                return False
+            self._frames.append(frame)
+            self.held += size
+            self._changed.notify_all()
+            return True
+
+    def get(self) -> bytes | None:
+        with self._changed:
+            self._changed.wait_for(lambda: bool(self._frames))
+            frame = self._frames.popleft()
+            self.held -= len(frame) if frame is not None else 0
+            self._changed.notify_all()
+            return frame
 
 
 def _widen(connection: Connection) -> None:

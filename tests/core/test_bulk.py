@@ -139,6 +139,28 @@ def test_a_load_into_an_empty_sqlite_file_builds_the_indexes_on_the_side(
     assert not finished
 
 
+def test_batches_wait_for_the_indexing_process_within_a_byte_budget() -> None:
+    outbox = fulltext._Outbox(limit=10)
+    assert outbox.put(b"x" * 25, timeout=0)  # larger than the budget, but alone: it fits
+    assert not outbox.put(b"y", timeout=0.01)  # full: the loader is told, and retries
+    assert outbox.get() == b"x" * 25 and outbox.held == 0
+    assert outbox.put(b"a" * 6, timeout=0) and outbox.put(b"b" * 4, timeout=0)
+    assert not outbox.put(b"c", timeout=0) and outbox.held == 10
+    assert outbox.put(None)  # the end always gets in
+    assert [outbox.get(), outbox.get(), outbox.get()] == [b"a" * 6, b"b" * 4, None]
+
+
+def test_a_side_build_with_one_batch_of_room_indexes_every_paper(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.ingest, "BULK_BATCH", 25)
+    monkeypatch.setattr(fulltext, "OUTBOX_BYTES", 1)  # every batch waits for the one before
+    result = load(sqlite_engine, SNAPSHOT)
+    assert result.new == unique_ids(SNAPSHOT)
+    assert_indexes_sound(sqlite_engine)
+    assert sqlite_engine.search("author Balázs", limit=5)
+
+
 def on_batch(monkeypatch: pytest.MonkeyPatch, number: int, action: Callable[[Any], None]) -> None:
     """Batches of 40; before storing batch `number`, `action(session)` runs (and may raise)."""
     monkeypatch.setattr(bot.ingest, "BULK_BATCH", 40)
