@@ -59,6 +59,8 @@ def split_authors(text: str) -> list[str]:
     text = " ".join(text.split())  # once for the whole list: double spaces, newlines
     if not text:
         return []
+    if "(" not in text and "and " not in text and "\\" not in text:  # most lists: names and commas
+        return [n for n in map(str.strip, text.split(",")) if n and (n[0].isalnum() or _has_alnum(n))]
     # arXiv's dc:creator puts affiliations in parentheses, and those contain commas.
     parts = _split_top_level(text) if "(" in text else text.split(",")
     names: list[str] = []
@@ -71,10 +73,14 @@ def split_authors(text: str) -> list[str]:
                 name = name[4:]  # "A, B, and C": the Oxford comma leaves "and C"
             if "\\" in name:
                 name = decode_latex(name)
-            # Scraped lists carry stray punctuation entries (":"); a name has a letter or digit.
-            if name and (name[0].isalnum() or any(ch.isalnum() for ch in name)):
+            if name and (name[0].isalnum() or _has_alnum(name)):
                 names.append(name)
     return names
+
+
+def _has_alnum(name: str) -> bool:
+    """Scraped lists carry stray punctuation entries (":"); a name has a letter or digit."""
+    return any(ch.isalnum() for ch in name)
 
 
 def eastern_date(value: str | None) -> dt.date | None:
