@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -40,6 +42,33 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+class _WalCheckpointer:
+    """Copies the WAL into the database file on a thread of its own while a bulk load runs
+    (the loader's connection has automatic checkpoints off), so the loader never stops for it:
+    with automatic checkpoints each 5,000-paper commit copied and synced ~12 MB first, 11 % of
+    a million-paper load. The thread spends its time in SQLite, without the GIL, and takes
+    it back a few times a second."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA synchronous=NORMAL")  # the WAL is synced before a checkpoint
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self._stopping.wait(0.2):
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for the loader
+        except sqlite3.Error as exc:  # the WAL grows instead; the loader's commits are unaffected
+            log.warning("checkpoints during the bulk load stopped: %s", exc)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+        self._conn.close()
+
+
 # A smaller page cache than usual (rows are appended, the id index stays small) keeps a load
 # and its indexing process under 500 MB. FTS5 merges fewer, larger segments (automerge 16
 # instead of 4) while loading; a side build copies these settings. synchronous stays NORMAL:
@@ -47,12 +76,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 _BULK_TUNING = (
     "PRAGMA cache_size=-32768",
     "PRAGMA temp_store=MEMORY",
+    "PRAGMA wal_autocheckpoint=0",  # _WalCheckpointer does it
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 16)",
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('crisismerge', 64)",
 )
 _NORMAL_TUNING = (
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=DEFAULT",
+    "PRAGMA wal_autocheckpoint=1000",
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 4)",
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('crisismerge', 16)",
 )
@@ -179,6 +210,8 @@ class Database:
             )
             _tune(raw, bulk)
             side = self._start_side_build(raw)
+            path = self.sqlite_path
+            checkpoints = _WalCheckpointer(path) if path is not None else None
             loaded = False
             try:
                 yield lambda: _session_on(conn, side)
@@ -186,6 +219,8 @@ class Database:
             except fulltext.IndexBuildError as exc:
                 raise StoreError(str(exc)) from None
             finally:
+                if checkpoints is not None:
+                    checkpoints.stop()
                 _tune(raw, normal)  # before the copy: FTS5 settings are written through the index
                 if side is not None:
                     _end_side_build(side, raw, loaded)

@@ -44,7 +44,7 @@ INDEX_WRITER = "index_writer"  # Session.info key: where a bulk session's index 
 TEXT_INDEX = "papers_fts"
 AUTHOR_INDEX = "paper_author_index"
 _SIDE_HASH_BYTES = 16 << 20  # FTS5 `hashsize` of a side build: 13 % faster than the 1 MB default
-OUTBOX_BYTES = 64 << 20  # pickled batches waiting for the indexing process (~8 of 5,000 papers)
+OUTBOX_BYTES = 24 << 20  # pickled batches waiting for the indexing process (~3 of 5,000 papers)
 BUILD_MARK = 0x4148  # PRAGMA user_version while a side build is under way ("AH")
 
 # One paper's index entries: pk, title, abstract, category_terms, authors (keys are made by
@@ -182,10 +182,10 @@ class SideBuild:
         reader.close()  # the child's ends: closed here, so either side sees the other go
         writer.close()
         _widen(self._inbox)
-        # Batches wait here, pickled, while the child indexes. Both sides work in bursts (FTS5
-        # flushes and merges segments; the loader's WAL checkpoints), and with two batches of
-        # slack each waited for the other ~12 s of a 90 s million-paper load; with ~8 (64 MB)
-        # ~4 s, and the load took 77-80 s instead of 88-97.
+        # Batches wait here, pickled, while the child indexes: both sides work in bursts (FTS5
+        # flushes and merges segments). Bounded in bytes, as the memory target is: at 64 MB a
+        # million-paper load peaked at 479 MB for its whole process tree, at 16-32 MB at
+        # 423-445 MB, equally fast (73-76 s).
         self._outbox = _Outbox(OUTBOX_BYTES)
         self._sender = threading.Thread(target=self._send, name="fts-build-sender", daemon=True)
         self._sender.start()

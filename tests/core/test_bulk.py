@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -241,6 +243,35 @@ def test_a_bulk_loaded_paper_reads_back_as_it_was_parsed(engine: Engine) -> None
         parsed = {p.id: p for p in iter_jsonl_papers(stream, str(SNAPSHOT))}
     for paper_id in list(parsed)[:: len(parsed) // 25]:
         assert engine.show(paper_id) == parsed[paper_id]
+
+
+@pytest.mark.parametrize("into", ["an empty store", "a store with papers"])
+def test_during_a_load_a_thread_checkpoints_the_wal_and_afterwards_sqlite_does_again(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, into: str
+) -> None:
+    if into == "a store with papers":  # no side build: the indexes are written directly
+        few = tmp_path / "few.jsonl"
+        few.write_text("".join(SNAPSHOT.read_text(encoding="utf-8").splitlines(keepends=True)[:5]))
+        load(sqlite_engine, few)
+    path = sqlite_file(sqlite_engine)
+    sizes: list[int] = []
+
+    def wait_for_a_checkpoint(session: Any) -> None:
+        raw = session.connection().connection.driver_connection
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0  # the loader never stops for one
+        start, deadline = path.stat().st_size, time.monotonic() + 10
+        # Earlier batches sit in the WAL; only a checkpoint copies them into the file itself.
+        while path.stat().st_size == start and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sizes.extend((start, path.stat().st_size))
+
+    on_batch(monkeypatch, 4, wait_for_a_checkpoint)
+    load(sqlite_engine, SNAPSHOT)
+    assert sizes[1] > sizes[0], "no checkpoint while loading"
+    assert not [t for t in threading.enumerate() if t.name == "wal-checkpointer"]
+    with sqlite_engine.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
+    assert_indexes_sound(sqlite_engine)
 
 
 def test_when_the_indexing_process_dies_the_load_says_so_and_the_store_stays_searchable(
