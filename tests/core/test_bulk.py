@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import bot.ingest
 from bot.engine import Engine
@@ -300,3 +300,50 @@ def test_when_moving_the_side_build_in_fails_the_store_is_rebuilt_and_the_load_s
     assert report.failed == 1 and "building the search index failed" in (report.sources[0].error or "")
     assert_indexes_sound(sqlite_engine)
     assert sqlite_engine.search("author Balázs", limit=5)
+
+
+def postgres_index_definitions(engine: Engine) -> dict[str, str]:
+    with engine.db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'papers'"))
+        return {name: definition for name, definition in rows}
+
+
+def test_a_load_into_an_empty_postgres_store_builds_the_text_indexes_after_the_rows(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's text-search indexes")
+    migrated = postgres_index_definitions(engine)
+    assert {"ix_papers_search_tsv", "ix_papers_search_pairs"} <= set(migrated)
+    during: dict[str, str] = {}
+    on_batch(monkeypatch, 2, lambda _session: during.update(postgres_index_definitions(engine)))
+    load(engine, SNAPSHOT)
+    assert "ix_papers_search_tsv" not in during and "ix_papers_search_pairs" not in during
+    assert postgres_index_definitions(engine) == migrated  # the same definitions, built once
+    assert engine.search('search "discrete dipole"', limit=5)
+    # Into a store that has papers, the indexes stay where they are.
+    during.clear()
+    on_batch(monkeypatch, 1, lambda _session: during.update(postgres_index_definitions(engine)))
+    load(engine, SNAPSHOT)
+    assert during == migrated
+
+
+def test_a_postgres_load_that_dies_leaves_indexes_the_next_start_builds(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's text-search indexes")
+    migrated = postgres_index_definitions(engine)
+
+    def die(_session: Any) -> None:
+        raise KeyboardInterrupt  # not an error the load reports: the process stops here
+
+    on_batch(monkeypatch, 3, die)
+    with pytest.raises(KeyboardInterrupt):
+        engine.ingest([str(SNAPSHOT)])
+    assert postgres_index_definitions(engine) == migrated  # the load's own cleanup built them
+    with engine.db.engine.begin() as conn:  # as a kill -9 in the middle would leave the store
+        conn.execute(text("DROP INDEX ix_papers_search_tsv"))
+    engine.db.ensure_schema()  # what every process does when it starts
+    assert postgres_index_definitions(engine) == migrated
+    assert engine.search('search "discrete dipole"', limit=5)
