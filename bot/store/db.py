@@ -105,26 +105,41 @@ _PG_NORMAL = (
 # PostgreSQL's text-search GIN indexes, as migrations 0001 and 0003 create them (a test
 # compares). A load into an empty store drops them and builds each once at the end: GIN
 # put every new row's ~100 keys into a 470 MB index one by one, 236 papers/s at a million;
-# a build sorts them all first. A process that finds one missing at head (the load was
-# killed) builds it again.
+# a build sorts them all first. The loader holds an advisory lock meanwhile; a process that
+# starts, finds one missing and can take the lock (the load was killed) builds it again.
 _PG_TEXT_INDEXES = {
     "ix_papers_search_tsv": "CREATE INDEX ix_papers_search_tsv ON papers USING gin (search_tsv)",
     "ix_papers_search_pairs": "CREATE INDEX ix_papers_search_pairs ON papers USING gin (search_pairs)",
 }
+_PG_LOAD_LOCK = 0x41484C44  # "AHLD": held by a load whose text indexes are dropped
+
+
+def _take_load_lock(raw: Any) -> bool:
+    return bool(raw.execute("SELECT pg_try_advisory_lock(%s)", (_PG_LOAD_LOCK,)).fetchone()[0])
+
+
+def _release_load_lock(raw: Any) -> None:
+    raw.execute("SELECT pg_advisory_unlock(%s)", (_PG_LOAD_LOCK,))
+    raw.commit()
 
 
 def _defer_postgres_text_indexes(raw: Any) -> bool:
-    """Drop the text-search indexes when the store is empty; True if they were."""
-    empty = bool(raw.execute("SELECT NOT EXISTS (SELECT 1 FROM papers)").fetchone()[0])
-    if empty:
-        for name in _PG_TEXT_INDEXES:
-            raw.execute(f"DROP INDEX IF EXISTS {name}")  # fixed names only
+    """Drop the text-search indexes when the store is empty and no other load has; True if
+    they were (the lock is then held until _build_postgres_text_indexes)."""
+    if not _take_load_lock(raw):
+        raw.commit()
+        return False
+    if not raw.execute("SELECT NOT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
+        _release_load_lock(raw)
+        return False
+    for name in _PG_TEXT_INDEXES:
+        raw.execute(f"DROP INDEX IF EXISTS {name}")  # fixed names only
     raw.commit()
-    return empty
+    return True
 
 
-def _build_missing_postgres_text_indexes(raw: Any) -> list[str]:
-    """Build the text-search indexes that are missing; their names."""
+def _build_postgres_text_indexes(raw: Any) -> list[str]:
+    """Build the text-search indexes that are missing (the caller holds the load lock); their names."""
     exists = "SELECT to_regclass(%s) IS NOT NULL"
     missing = [name for name in _PG_TEXT_INDEXES if not raw.execute(exists, (name,)).fetchone()[0]]
     if missing:
@@ -134,6 +149,17 @@ def _build_missing_postgres_text_indexes(raw: Any) -> list[str]:
         raw.execute("RESET maintenance_work_mem")
     raw.commit()
     return missing
+
+
+def _repair_postgres_text_indexes(raw: Any) -> list[str]:
+    """Indexes a killed load left dropped, built again; none while a load holds the lock."""
+    if not _take_load_lock(raw):
+        raw.commit()
+        return []
+    try:
+        return _build_postgres_text_indexes(raw)
+    finally:
+        _release_load_lock(raw)
 
 
 def _tune(raw: Any, statements: Sequence[str]) -> None:
@@ -259,7 +285,10 @@ class Database:
                     checkpoints.stop()
                 if deferred:
                     raw.rollback()  # a failed batch leaves its transaction aborted
-                    _build_missing_postgres_text_indexes(raw)
+                    try:
+                        _build_postgres_text_indexes(raw)
+                    finally:
+                        _release_load_lock(raw)
                 _tune(raw, normal)  # before the copy: FTS5 settings are written through the index
                 if side is not None:
                     _end_side_build(side, raw, loaded)
@@ -312,7 +341,7 @@ class Database:
                 fulltext.repair_interrupted_build(conn.connection.driver_connection, self.sqlite_path)
         elif self.dialect == "postgresql":
             with self.engine.connect() as conn:
-                rebuilt = _build_missing_postgres_text_indexes(conn.connection.driver_connection)
+                rebuilt = _repair_postgres_text_indexes(conn.connection.driver_connection)
             if rebuilt:
                 log.warning("built the search indexes an interrupted bulk load had dropped: %s", rebuilt)
 

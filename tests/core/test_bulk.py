@@ -19,6 +19,7 @@ from bot.models import SourceResult
 from bot.sources import iter_jsonl_papers
 from bot.store import fulltext
 from bot.store import papers as paper_repo
+from bot.store.db import Database
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 from tests.conftest import FIXTURES
 
@@ -316,7 +317,14 @@ def test_a_load_into_an_empty_postgres_store_builds_the_text_indexes_after_the_r
     migrated = postgres_index_definitions(engine)
     assert {"ix_papers_search_tsv", "ix_papers_search_pairs"} <= set(migrated)
     during: dict[str, str] = {}
-    on_batch(monkeypatch, 2, lambda _session: during.update(postgres_index_definitions(engine)))
+
+    def another_process_starts(_session: Any) -> None:
+        other = Database(engine.db.url)
+        other.ensure_schema()  # finds the indexes missing, and the load's lock: leaves them to it
+        other.dispose()
+        during.update(postgres_index_definitions(engine))
+
+    on_batch(monkeypatch, 2, another_process_starts)
     load(engine, SNAPSHOT)
     assert "ix_papers_search_tsv" not in during and "ix_papers_search_pairs" not in during
     assert postgres_index_definitions(engine) == migrated  # the same definitions, built once
