@@ -97,8 +97,9 @@ _PG_BULK = ("SET synchronous_commit = off", "SET gin_pending_list_limit = '64MB'
 _PG_NORMAL = (
     "RESET synchronous_commit",
     "RESET gin_pending_list_limit",
-    "SELECT gin_clean_pending_list('ix_papers_search_tsv')",
-    "SELECT gin_clean_pending_list('ix_papers_search_pairs')",
+    # Those that exist: another load may have dropped them (_defer_postgres_text_indexes).
+    "SELECT gin_clean_pending_list(ix) FROM unnest(ARRAY[to_regclass('ix_papers_search_tsv'), "
+    "to_regclass('ix_papers_search_pairs')]) AS ix WHERE ix IS NOT NULL",
 )
 
 
@@ -119,35 +120,48 @@ def _take_load_lock(raw: Any) -> bool:
 
 
 def _release_load_lock(raw: Any) -> None:
+    raw.rollback()  # a failed statement leaves the transaction aborted; the lock is the session's
     raw.execute("SELECT pg_advisory_unlock(%s)", (_PG_LOAD_LOCK,))
     raw.commit()
 
 
 def _defer_postgres_text_indexes(raw: Any) -> bool:
     """Drop the text-search indexes when the store is empty and no other load has; True if
-    they were (the lock is then held until _build_postgres_text_indexes)."""
+    they were (the lock is then held until _build_postgres_text_indexes). When they cannot
+    be dropped (the role does not own them, say), the load goes on with them in place."""
     if not _take_load_lock(raw):
         raw.commit()
         return False
-    if not raw.execute("SELECT NOT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
-        _release_load_lock(raw)
-        return False
-    for name in _PG_TEXT_INDEXES:
-        raw.execute(f"DROP INDEX IF EXISTS {name}")  # fixed names only
-    raw.commit()
-    return True
+    try:
+        if raw.execute("SELECT NOT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
+            for name in _PG_TEXT_INDEXES:
+                raw.execute(f"DROP INDEX IF EXISTS {name}")  # fixed names only
+            raw.commit()
+            return True
+    except Exception as exc:  # the driver's error: the transaction rolls back, nothing was dropped
+        log.warning("loading with the text-search indexes in place: %s", exc)
+    _release_load_lock(raw)
+    return False
 
 
 def _build_postgres_text_indexes(raw: Any) -> list[str]:
-    """Build the text-search indexes that are missing (the caller holds the load lock); their names."""
+    """Build the text-search indexes that are missing (the caller holds the load lock); their
+    names. StoreError when a build fails: the next process to start tries again."""
     exists = "SELECT to_regclass(%s) IS NOT NULL"
-    missing = [name for name in _PG_TEXT_INDEXES if not raw.execute(exists, (name,)).fetchone()[0]]
-    if missing:
-        raw.execute("SET maintenance_work_mem = '256MB'")  # the sort of a million papers' keys
-        for name in missing:
-            raw.execute(_PG_TEXT_INDEXES[name])
-        raw.execute("RESET maintenance_work_mem")
-    raw.commit()
+    try:
+        raw.rollback()  # after a failed batch, its transaction
+        missing = [name for name in _PG_TEXT_INDEXES if not raw.execute(exists, (name,)).fetchone()[0]]
+        if missing:
+            raw.execute("SET maintenance_work_mem = '256MB'")  # the sort of a million papers' keys
+            for name in missing:
+                raw.execute(_PG_TEXT_INDEXES[name])
+            raw.execute("RESET maintenance_work_mem")
+        raw.commit()
+    except Exception as exc:  # the driver's error
+        raw.rollback()
+        raise StoreError(
+            f"building the search indexes failed ({exc}); the next start builds them again"
+        ) from None
     return missing
 
 
@@ -270,12 +284,14 @@ class Database:
                 (_BULK_TUNING, _NORMAL_TUNING) if self.dialect == "sqlite" else (_PG_BULK, _PG_NORMAL)
             )
             _tune(raw, bulk)
-            side = self._start_side_build(raw)
-            path = self.sqlite_path
-            checkpoints = _WalCheckpointer(path) if path is not None else None
-            deferred = self.dialect == "postgresql" and _defer_postgres_text_indexes(raw)
-            loaded = False
+            side: fulltext.SideBuild | None = None
+            checkpoints: _WalCheckpointer | None = None
+            deferred = loaded = False
             try:
+                path = self.sqlite_path
+                side = self._start_side_build(raw)
+                checkpoints = _WalCheckpointer(path) if path is not None else None
+                deferred = self.dialect == "postgresql" and _defer_postgres_text_indexes(raw)
                 yield lambda: _session_on(conn, side)
                 loaded = True
             except fulltext.IndexBuildError as exc:
@@ -283,15 +299,14 @@ class Database:
             finally:
                 if checkpoints is not None:
                     checkpoints.stop()
+                _tune(raw, normal)  # before the copy: FTS5 settings are written through the index
+                if side is not None:
+                    _end_side_build(side, raw, loaded)
                 if deferred:
-                    raw.rollback()  # a failed batch leaves its transaction aborted
                     try:
                         _build_postgres_text_indexes(raw)
                     finally:
                         _release_load_lock(raw)
-                _tune(raw, normal)  # before the copy: FTS5 settings are written through the index
-                if side is not None:
-                    _end_side_build(side, raw, loaded)
             _refresh_statistics(conn, self.dialect)
             if side is not None:
                 conn.invalidate()  # its FTS5 state predates the copied index: never reuse it
@@ -340,8 +355,12 @@ class Database:
             with self.engine.connect() as conn:
                 fulltext.repair_interrupted_build(conn.connection.driver_connection, self.sqlite_path)
         elif self.dialect == "postgresql":
-            with self.engine.connect() as conn:
-                rebuilt = _repair_postgres_text_indexes(conn.connection.driver_connection)
+            try:
+                with self.engine.connect() as conn:
+                    rebuilt = _repair_postgres_text_indexes(conn.connection.driver_connection)
+            except StoreError as exc:  # searches still answer, by scanning: not worth stopping for
+                log.warning("%s", exc)
+                return
             if rebuilt:
                 log.warning("built the search indexes an interrupted bulk load had dropped: %s", rebuilt)
 

@@ -17,6 +17,7 @@ import bot.ingest
 from bot.engine import Engine
 from bot.models import SourceResult
 from bot.sources import iter_jsonl_papers
+from bot.store import db as db_module
 from bot.store import fulltext
 from bot.store import papers as paper_repo
 from bot.store.db import Database
@@ -354,4 +355,47 @@ def test_a_postgres_load_that_dies_leaves_indexes_the_next_start_builds(
         conn.execute(text("DROP INDEX ix_papers_search_tsv"))
     engine.db.ensure_schema()  # what every process does when it starts
     assert postgres_index_definitions(engine) == migrated
+    assert engine.search('search "discrete dipole"', limit=5)
+
+
+def test_a_postgres_load_beside_one_that_dropped_the_indexes_finishes_cleanly(engine: Engine) -> None:
+    if engine.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's text-search indexes")
+    migrated = postgres_index_definitions(engine)
+    with engine.db.engine.connect() as other_load:  # another load, mid-way: lock held, indexes dropped
+        other_load.execute(text("SELECT pg_advisory_lock(:key)"), {"key": db_module._PG_LOAD_LOCK})
+        other_load.execute(text("DROP INDEX ix_papers_search_tsv"))
+        other_load.commit()
+        result = load(engine, SNAPSHOT)  # this one keeps what indexes there are, and says nothing odd
+        assert result.new == unique_ids(SNAPSHOT)
+        assert "ix_papers_search_tsv" not in postgres_index_definitions(engine)  # the other load's to build
+        other_load.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": db_module._PG_LOAD_LOCK})
+        other_load.commit()
+    engine.db.ensure_schema()
+    assert postgres_index_definitions(engine) == migrated
+
+
+def test_when_building_the_postgres_indexes_fails_the_load_says_so_and_lets_go_of_the_lock(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if engine.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's text-search indexes")
+    broken = {
+        **db_module._PG_TEXT_INDEXES,
+        "ix_papers_search_tsv": "CREATE INDEX ix_papers_search_tsv ON nowhere (x)",
+    }
+    monkeypatch.setattr(db_module, "_PG_TEXT_INDEXES", broken)
+    report = engine.ingest([str(SNAPSHOT)])
+    (result,) = report.sources
+    assert result.status == "failed" and "building the search indexes failed" in (result.error or "")
+    with engine.db.engine.connect() as conn:  # released: another process can take it
+        assert conn.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": db_module._PG_LOAD_LOCK}
+        ).scalar()
+        conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": db_module._PG_LOAD_LOCK})
+    engine.db.ensure_schema()  # fails again, and says so in the log rather than stopping the process
+    assert "building the search indexes failed" in caplog.text
+    monkeypatch.undo()
+    engine.db.ensure_schema()
+    assert "ix_papers_search_tsv" in postgres_index_definitions(engine)
     assert engine.search('search "discrete dipole"', limit=5)
