@@ -144,14 +144,17 @@ def _defer_postgres_text_indexes(raw: Any) -> bool:
     return False
 
 
-def _build_postgres_text_indexes(raw: Any) -> list[str]:
+def _build_postgres_text_indexes(raw: Any, why: str = "") -> list[str]:
     """Build the text-search indexes that are missing (the caller holds the load lock); their
-    names. StoreError when a build fails: the next process to start tries again."""
+    names. `why`, when given, is said first: a build takes minutes at a million papers.
+    StoreError when a build fails: the next process to start tries again."""
     exists = "SELECT to_regclass(%s) IS NOT NULL"
     try:
         raw.rollback()  # after a failed batch, its transaction
         missing = [name for name in _PG_TEXT_INDEXES if not raw.execute(exists, (name,)).fetchone()[0]]
         if missing:
+            if why:
+                log.warning("%s: building %s, minutes at a million papers", why, ", ".join(missing))
             raw.execute("SET maintenance_work_mem = '256MB'")  # the sort of a million papers' keys
             for name in missing:
                 raw.execute(_PG_TEXT_INDEXES[name])
@@ -171,7 +174,7 @@ def _repair_postgres_text_indexes(raw: Any) -> list[str]:
         raw.commit()
         return []
     try:
-        return _build_postgres_text_indexes(raw)
+        return _build_postgres_text_indexes(raw, why="an interrupted bulk load dropped search indexes")
     finally:
         _release_load_lock(raw)
 
@@ -357,12 +360,9 @@ class Database:
         elif self.dialect == "postgresql":
             try:
                 with self.engine.connect() as conn:
-                    rebuilt = _repair_postgres_text_indexes(conn.connection.driver_connection)
+                    _repair_postgres_text_indexes(conn.connection.driver_connection)
             except StoreError as exc:  # searches still answer, by scanning: not worth stopping for
                 log.warning("%s", exc)
-                return
-            if rebuilt:
-                log.warning("built the search indexes an interrupted bulk load had dropped: %s", rebuilt)
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -346,7 +346,7 @@ def test_a_load_into_an_empty_postgres_store_builds_the_text_indexes_after_the_r
 
 
 def test_a_postgres_load_that_dies_leaves_indexes_the_next_start_builds(
-    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     migrated = postgres_index_definitions(pg_engine)
 
@@ -360,6 +360,7 @@ def test_a_postgres_load_that_dies_leaves_indexes_the_next_start_builds(
     with pg_engine.db.engine.begin() as conn:  # as a kill -9 in the middle would leave the store
         conn.execute(text("DROP INDEX ix_papers_search_tsv"))
     pg_engine.db.ensure_schema()  # what every process does when it starts
+    assert "an interrupted bulk load dropped search indexes: building ix_papers_search_tsv" in caplog.text
     assert postgres_index_definitions(pg_engine) == migrated
     assert pg_engine.search('search "discrete dipole"', limit=5)
 
