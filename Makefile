@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy bot
+	$(BIN)/mypy bot adapters bench
 
 unit: install
 	$(BIN)/pytest

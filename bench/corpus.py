@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,9 +30,9 @@ def listing_files() -> list[Path]:
     return sorted((fixtures_dir() / "corpus").glob("daily_arxiv_listing_*.jsonl"))
 
 
-def listing_rows(path: Path) -> list[dict[str, object]]:
+def listing_rows(path: Path) -> list[dict[str, Any]]:
     """Unique records of one daily listing (cross-lists appear once per category there)."""
-    seen: dict[str, dict[str, object]] = {}
+    seen: dict[str, dict[str, Any]] = {}
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
@@ -39,23 +40,23 @@ def listing_rows(path: Path) -> list[dict[str, object]]:
     return list(seen.values())
 
 
-def all_rows() -> list[dict[str, object]]:
-    rows: dict[str, dict[str, object]] = {}
+def all_rows() -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
     for path in listing_files():
         for row in listing_rows(path):
             rows.setdefault(str(row["id"]), row)
     return list(rows.values())
 
 
-def _target_categories(rows: list[dict[str, object]]) -> set[str]:
+def _target_categories(rows: list[dict[str, Any]]) -> set[str]:
     """The categories the listing was scraped for: those that are often a primary category."""
-    primaries = Counter(str(r["categories"][0]) for r in rows if r.get("categories"))  # type: ignore[index]
+    primaries = Counter(str(r["categories"][0]) for r in rows if r.get("categories"))
     return {cat for cat, n in primaries.items() if n >= max(5, len(rows) // 50)}
 
 
-def _item(row: dict[str, object], arxiv_id: str, day: dt.datetime, announce: str) -> str:
-    cats = [str(c) for c in row.get("categories") or []]  # type: ignore[union-attr]
-    authors = ", ".join(str(a) for a in row.get("authors") or [])  # type: ignore[union-attr]
+def _item(row: dict[str, Any], arxiv_id: str, day: dt.datetime, announce: str) -> str:
+    cats = [str(c) for c in row.get("categories") or []]
+    authors = ", ".join(str(a) for a in row.get("authors") or [])
     abstract = " ".join(str(row.get("summary") or "").split())
     return (
         "    <item>\n"
@@ -73,7 +74,7 @@ def _item(row: dict[str, object], arxiv_id: str, day: dt.datetime, announce: str
     )
 
 
-def arxiv_rss_day(rows: list[dict[str, object]], day: dt.date, ids: list[str] | None = None) -> bytes:
+def arxiv_rss_day(rows: list[dict[str, Any]], day: dt.date, ids: list[str] | None = None) -> bytes:
     """One rss.arxiv.org-format day (RSS 2.0, arxiv/dc namespaces) holding these records."""
     eastern = dt.timezone(dt.timedelta(hours=-4))
     stamp = dt.datetime(day.year, day.month, day.day, tzinfo=eastern)
@@ -81,7 +82,7 @@ def arxiv_rss_day(rows: list[dict[str, object]], day: dt.date, ids: list[str] | 
     items = []
     for i, row in enumerate(rows):
         cats = row.get("categories") or [""]
-        announce = "new" if str(cats[0]) in targets else "cross"  # type: ignore[index]
+        announce = "new" if str(cats[0]) in targets else "cross"
         items.append(_item(row, ids[i] if ids else str(row["id"]), stamp, announce))
     head = (
         "<?xml version='1.0' encoding='UTF-8'?>\n"
@@ -131,7 +132,7 @@ def _kaggle_date(day: dt.date) -> str:
     return format_datetime(dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=dt.UTC), usegmt=True)
 
 
-def snapshot_records(count: int, seed: int = 20260616) -> Iterator[dict[str, object]]:
+def snapshot_records(count: int, seed: int = 20260616) -> Iterator[dict[str, Any]]:
     """`count` records in the Kaggle arxiv-metadata-oai-snapshot shape, built from the real listing
     records: real titles, abstracts and author lists, with deterministic new ids and dates walking
     back 2,000 papers per announcement day (so a million papers span a few years)."""
@@ -139,10 +140,10 @@ def snapshot_records(count: int, seed: int = 20260616) -> Iterator[dict[str, obj
     rng = random.Random(seed)
     for i, (arxiv_id, day) in enumerate(synthetic_ids(count, dt.date(2026, 6, 16), seed)):
         row = rows[(i * 7919 + rng.randrange(len(rows))) % len(rows)]
-        cats = [str(c) for c in row.get("categories") or []]  # type: ignore[union-attr]
+        cats = [str(c) for c in row.get("categories") or []]
         yield {
             "id": arxiv_id,
-            "authors": ", ".join(str(a) for a in row.get("authors") or []),  # type: ignore[union-attr]
+            "authors": ", ".join(str(a) for a in row.get("authors") or []),
             "title": row["title"],
             "comments": row.get("comment"),
             "journal-ref": None,

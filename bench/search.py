@@ -117,9 +117,9 @@ def queries(seed: int = 200) -> list[str]:
     rows = all_rows()
     names = [
         str(a) for r in rows for a in r["authors"] if re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]{3,}", str(a))
-    ]  # type: ignore[union-attr]
+    ]
     titles = [str(r["title"]) for r in rows]
-    cats = sorted({str(c) for r in rows for c in r["categories"]})  # type: ignore[union-attr]
+    cats = sorted({str(c) for r in rows for c in r["categories"]})
     ids = [rec["id"] for rec in snapshot_records(2000)]
     out: list[str] = []
     for _ in range(40):  # seed 200 is measured; 201 warms the caches first
