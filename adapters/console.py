@@ -70,7 +70,7 @@ def render_digest(console: Console, digest: Digest) -> None:
 def render_reply(console: Console, reply: Reply) -> None:
     """A `/papers` answer: its text, then the papers in digest form."""
     console.print(Text(reply.text, style="red" if reply.error else ""))
-    for number, paper in enumerate(reply.papers, start=1):
+    for number, paper in enumerate(reply.papers, start=reply.first_number):
         render_entry(console, DigestEntry(number=number, paper=paper, tldr=reply.tldrs.get(paper.id, "")))
 
 

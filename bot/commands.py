@@ -91,7 +91,8 @@ class CommandRunner:
         header = f"Results {first}–{offset + len(papers)} for `{command.to_text()}`"
         if has_more:
             header += " · `/papers more` for the next batch"
-        return Reply(text=header + note, papers=papers, has_more=has_more, tldrs=self._tldrs(papers, caller))
+        tldrs = self._tldrs(papers, caller)
+        return Reply(text=header + note, papers=papers, has_more=has_more, tldrs=tldrs, first_number=first)
 
     def _author_live(self, command: Command, spec: SearchSpec, found: list[Paper]) -> tuple[list[Paper], str]:
         """Too little in the store: ask the arXiv API, store what comes back, and say so."""
@@ -164,7 +165,7 @@ class CommandRunner:
         papers = papers[:BATCH]
         tldrs = {e.paper.id: e.tldr for e in digest.entries}
         text = f"Today on this channel's radar: {len(matching)} papers ({offset + 1}–{offset + len(papers)})"
-        return Reply(text=text, papers=papers, has_more=has_more, tldrs=tldrs)
+        return Reply(text=text, papers=papers, has_more=has_more, tldrs=tldrs, first_number=offset + 1)
 
     def _cmd_paper(self, command: Command, caller: Caller) -> Reply:
         ref = command.paper_id or ""

@@ -201,3 +201,4 @@ class Reply:
     error: bool = False
     attachment: Attachment | None = None
     tldrs: dict[str, str] = field(default_factory=dict)  # paper id -> TL;DR when known
+    first_number: int = 1  # the number of papers[0]: `/papers more` goes on counting (6, 7, …)

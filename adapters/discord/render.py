@@ -167,10 +167,10 @@ def thread_name(digest: Digest) -> str:
     return cut(f"{digest.date:%a %d %b %Y} · {count} paper{'s' if count != 1 else ''}", THREAD_NAME_MAX)
 
 
-def list_embed(papers: Sequence[Paper]) -> discord.Embed:
+def list_embed(papers: Sequence[Paper], first_number: int = 1) -> discord.Embed:
     """Many papers as one numbered list (a reading list longer than one batch)."""
     lines = []
-    for i, paper in enumerate(papers, start=1):
+    for i, paper in enumerate(papers, start=first_number):
         title = plain(cut(paper.title, 150))
         linked = f"[{title}]({paper.url})" if (paper.url or "").startswith("http") else title
         lines.append(f"`{i}.` {linked} · {plain(paper.id)}")
@@ -186,11 +186,11 @@ def reply_embeds(reply: Reply) -> list[discord.Embed]:
     if not reply.papers:
         return []
     if len(reply.papers) > EMBEDS_PER_REPLY:
-        return [list_embed(reply.papers)]
+        return [list_embed(reply.papers, reply.first_number)]
     detail = len(reply.papers) == 1 and reply.text.startswith("Paper ")
     embeds = [
         paper_embed(p, i, reply.tldrs.get(p.id, ""), detail=detail)
-        for i, p in enumerate(reply.papers, start=1)
+        for i, p in enumerate(reply.papers, start=reply.first_number)
     ]
     return fit_embeds(embeds)
 

@@ -97,7 +97,7 @@ def reply_view(reply: Reply) -> discord.ui.View | None:
     """Save buttons for the answer's papers and, when there is more, "Show more"."""
     view = discord.ui.View(timeout=None)
     if len(reply.papers) <= EMBEDS_PER_REPLY:
-        for number, paper in enumerate(reply.papers, start=1):
+        for number, paper in enumerate(reply.papers, start=reply.first_number):
             # An answer is no digest message, so a paper id too long for a custom_id gets no button.
             if not save_custom_id(paper.id).endswith(SAVE_BY_MESSAGE):
                 view.add_item(SaveButton(paper.id, label=f"Save {number}"))

@@ -161,7 +161,7 @@ def reply_message(reply: Reply) -> dict[str, Any]:
     """A `/papers` answer as response_url arguments: text, papers with Save buttons, Show more."""
     lead = ("⚠️ " if reply.error else "") + escape(reply.text)
     blocks: list[Block] = [{"type": "section", "text": mrkdwn(clip(lead, SECTION_LIMIT))}]
-    for number, paper in enumerate(reply.papers, start=1):
+    for number, paper in enumerate(reply.papers, start=reply.first_number):
         if len(blocks) + 3 > MAX_BLOCKS:
             break
         blocks.extend(entry_blocks(number, paper, reply.tldrs.get(paper.id, "")))

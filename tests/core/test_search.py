@@ -154,6 +154,7 @@ def test_more_continues_the_callers_last_query(store: Engine) -> None:
     store.handle("author Grohs", other)  # another user's query does not move Bob's cursor
     second = store.handle("more", caller)
     assert len(second.papers) == 5
+    assert (first.first_number, second.first_number) == (1, 6)  # numbered as the header counts them
     assert not {p.id for p in first.papers} & {p.id for p in second.papers}
     newest_first = [p.published for p in first.papers + second.papers]
     assert newest_first == sorted(newest_first, reverse=True)

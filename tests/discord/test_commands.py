@@ -146,3 +146,6 @@ async def test_show_more_button_gives_the_next_batch(
     (more,) = await fake.wait_for("POST", FOLLOWUP.replace("[^/]+", click["token"]))
     expected = engine.search("cat cs.GR", limit=5, offset=5)
     assert shown_ids(more) == [p.id for p in expected] and expected
+    assert more.payload["embeds"][0]["title"].startswith("06. ")  # the papers go on counting
+    labels = [b["label"] for row in more.payload["components"] for b in row["components"]]
+    assert "Save 6" in labels and "Save 1" not in labels

@@ -99,6 +99,7 @@ async def test_search_then_more_then_the_button(running: Running) -> None:
     assert more["action_id"] == "academichub_more"
     second = await ask(running, "more")
     assert "Results 6–10" in texts(second)
+    assert "*06. <" in texts(second) and "*01. <" not in texts(second)  # the papers go on counting
     status, _, took = await running.command(
         action_body("academichub_more", "more", running.slack.response_url("more"))
     )
