@@ -22,7 +22,7 @@ from bot.store import fulltext
 from bot.store import papers as paper_repo
 from bot.store.db import Database
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
-from tests.conftest import FIXTURES, postgres_url, reset_postgres
+from tests.conftest import FIXTURES
 
 SNAPSHOT = FIXTURES / "corpus" / "kaggle_arxiv_metadata_oai_snapshot_first200.jsonl"
 
@@ -304,14 +304,8 @@ def test_when_moving_the_side_build_in_fails_the_store_is_rebuilt_and_the_load_s
     assert sqlite_engine.search("author Balázs", limit=5)
 
 
-@pytest.fixture
-def pg_engine(engine_factory: Callable[..., Engine]) -> Engine:
-    """A fresh engine on PostgreSQL only (its text-search indexes have no SQLite counterpart)."""
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
-    reset_postgres(url)
-    return engine_factory(url)
+# The tests below are about PostgreSQL's text-search indexes, which SQLite has no counterpart of.
+ON_POSTGRES = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 
 
 def postgres_index_definitions(engine: Engine) -> dict[str, str]:
@@ -320,87 +314,89 @@ def postgres_index_definitions(engine: Engine) -> dict[str, str]:
         return {name: definition for name, definition in rows}
 
 
+@ON_POSTGRES
 def test_a_load_into_an_empty_postgres_store_builds_the_text_indexes_after_the_rows(
-    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    migrated = postgres_index_definitions(pg_engine)
+    migrated = postgres_index_definitions(engine)
     assert {"ix_papers_search_tsv", "ix_papers_search_pairs"} <= set(migrated)
     during: dict[str, str] = {}
 
     def another_process_starts(_session: Any) -> None:
-        other = Database(pg_engine.db.url)
+        other = Database(engine.db.url)
         other.ensure_schema()  # finds the indexes missing, and the load's lock: leaves them to it
         other.dispose()
-        during.update(postgres_index_definitions(pg_engine))
+        during.update(postgres_index_definitions(engine))
 
     on_batch(monkeypatch, 2, another_process_starts)
-    load(pg_engine, SNAPSHOT)
+    load(engine, SNAPSHOT)
     assert "ix_papers_search_tsv" not in during and "ix_papers_search_pairs" not in during
-    assert postgres_index_definitions(pg_engine) == migrated  # the same definitions, built once
-    assert pg_engine.search('search "discrete dipole"', limit=5)
+    assert postgres_index_definitions(engine) == migrated  # the same definitions, built once
+    assert engine.search('search "discrete dipole"', limit=5)
     # Into a store that has papers, the indexes stay where they are.
     during.clear()
-    on_batch(monkeypatch, 1, lambda _session: during.update(postgres_index_definitions(pg_engine)))
-    load(pg_engine, SNAPSHOT)
+    on_batch(monkeypatch, 1, lambda _session: during.update(postgres_index_definitions(engine)))
+    load(engine, SNAPSHOT)
     assert during == migrated
 
 
+@ON_POSTGRES
 def test_a_postgres_load_that_dies_leaves_indexes_the_next_start_builds(
-    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    migrated = postgres_index_definitions(pg_engine)
+    migrated = postgres_index_definitions(engine)
 
     def die(_session: Any) -> None:
         raise KeyboardInterrupt  # not an error the load reports: the process stops here
 
     on_batch(monkeypatch, 3, die)
     with pytest.raises(KeyboardInterrupt):
-        pg_engine.ingest([str(SNAPSHOT)])
-    assert postgres_index_definitions(pg_engine) == migrated  # the load's own cleanup built them
-    with pg_engine.db.engine.begin() as conn:  # as a kill -9 in the middle would leave the store
+        engine.ingest([str(SNAPSHOT)])
+    assert postgres_index_definitions(engine) == migrated  # the load's own cleanup built them
+    with engine.db.engine.begin() as conn:  # as a kill -9 in the middle would leave the store
         conn.execute(text("DROP INDEX ix_papers_search_tsv"))
-    pg_engine.db.ensure_schema()  # what every process does when it starts
+    engine.db.ensure_schema()  # what every process does when it starts
     assert "an interrupted bulk load dropped search indexes: building ix_papers_search_tsv" in caplog.text
-    assert postgres_index_definitions(pg_engine) == migrated
-    assert pg_engine.search('search "discrete dipole"', limit=5)
+    assert postgres_index_definitions(engine) == migrated
+    assert engine.search('search "discrete dipole"', limit=5)
 
 
-def test_a_postgres_load_beside_one_that_dropped_the_indexes_finishes_cleanly(pg_engine: Engine) -> None:
-    migrated = postgres_index_definitions(pg_engine)
-    with pg_engine.db.engine.connect() as other_load:  # another load, mid-way: lock held, indexes dropped
+@ON_POSTGRES
+def test_a_postgres_load_beside_one_that_dropped_the_indexes_finishes_cleanly(engine: Engine) -> None:
+    migrated = postgres_index_definitions(engine)
+    with engine.db.engine.connect() as other_load:  # another load, mid-way: lock held, indexes dropped
         other_load.execute(text("SELECT pg_advisory_lock(:key)"), {"key": db_module._PG_LOAD_LOCK})
         other_load.execute(text("DROP INDEX ix_papers_search_tsv"))
         other_load.commit()
-        result = load(pg_engine, SNAPSHOT)  # this one keeps what indexes there are, and says nothing odd
+        result = load(engine, SNAPSHOT)  # this one keeps what indexes there are, and says nothing odd
         assert result.new == unique_ids(SNAPSHOT)
-        assert "ix_papers_search_tsv" not in postgres_index_definitions(
-            pg_engine
-        )  # the other load's to build
+        assert "ix_papers_search_tsv" not in postgres_index_definitions(engine)  # the other load's to build
         other_load.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": db_module._PG_LOAD_LOCK})
         other_load.commit()
-    pg_engine.db.ensure_schema()
-    assert postgres_index_definitions(pg_engine) == migrated
+    engine.db.ensure_schema()
+    assert postgres_index_definitions(engine) == migrated
 
 
+@ON_POSTGRES
 def test_when_building_the_postgres_indexes_fails_the_load_says_so_and_lets_go_of_the_lock(
-    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     broken = {
         **db_module._PG_TEXT_INDEXES,
         "ix_papers_search_tsv": "CREATE INDEX ix_papers_search_tsv ON nowhere (x)",
     }
     monkeypatch.setattr(db_module, "_PG_TEXT_INDEXES", broken)
-    report = pg_engine.ingest([str(SNAPSHOT)])
+    report = engine.ingest([str(SNAPSHOT)])
     (result,) = report.sources
     assert result.status == "failed" and "building the search indexes failed" in (result.error or "")
-    with pg_engine.db.engine.connect() as conn:  # released: another process can take it
+    with engine.db.engine.connect() as conn:  # released: another process can take it
         assert conn.execute(
             text("SELECT pg_try_advisory_lock(:key)"), {"key": db_module._PG_LOAD_LOCK}
         ).scalar()
         conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": db_module._PG_LOAD_LOCK})
-    pg_engine.db.ensure_schema()  # fails again, and says so in the log rather than stopping the process
+    engine.db.ensure_schema()  # fails again, and says so in the log rather than stopping the process
     assert "building the search indexes failed" in caplog.text
     monkeypatch.undo()
-    pg_engine.db.ensure_schema()
-    assert "ix_papers_search_tsv" in postgres_index_definitions(pg_engine)
-    assert pg_engine.search('search "discrete dipole"', limit=5)
+    engine.db.ensure_schema()
+    assert "ix_papers_search_tsv" in postgres_index_definitions(engine)
+    assert engine.search('search "discrete dipole"', limit=5)
