@@ -144,14 +144,19 @@ def _defer_postgres_text_indexes(raw: Any) -> bool:
     return False
 
 
+def _missing_postgres_text_indexes(raw: Any) -> list[str]:
+    names = list(_PG_TEXT_INDEXES)
+    rows = raw.execute("SELECT n FROM unnest(%s::text[]) AS n WHERE to_regclass(n) IS NULL", (names,))
+    return [name for (name,) in rows.fetchall()]
+
+
 def _build_postgres_text_indexes(raw: Any, why: str = "") -> list[str]:
     """Build the text-search indexes that are missing (the caller holds the load lock); their
     names. `why`, when given, is said first: a build takes minutes at a million papers.
     StoreError when a build fails: the next process to start tries again."""
-    exists = "SELECT to_regclass(%s) IS NOT NULL"
     try:
         raw.rollback()  # after a failed batch, its transaction
-        missing = [name for name in _PG_TEXT_INDEXES if not raw.execute(exists, (name,)).fetchone()[0]]
+        missing = _missing_postgres_text_indexes(raw)
         if missing:
             if why:
                 log.warning("%s: building %s, minutes at a million papers", why, ", ".join(missing))
@@ -169,8 +174,9 @@ def _build_postgres_text_indexes(raw: Any, why: str = "") -> list[str]:
 
 
 def _repair_postgres_text_indexes(raw: Any) -> list[str]:
-    """Indexes a killed load left dropped, built again; none while a load holds the lock."""
-    if not _take_load_lock(raw):
+    """Indexes a killed load left dropped, built again; none while a load holds the lock.
+    Every process start runs this: when nothing is missing, it costs one query."""
+    if not _missing_postgres_text_indexes(raw) or not _take_load_lock(raw):
         raw.commit()
         return []
     try:
