@@ -1,4 +1,4 @@
-"""Real-record corpora for the benchmarks and the demo, built from ../shared/fixtures/corpus.
+"""Real-record corpora for the benchmarks and the demo, built from tests/fixtures/corpus.
 
 Nothing here invents text: every title, author list and abstract is a real arXiv record
 from the daily listings; larger corpora re-use them with deterministic new ids and dates.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -21,9 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fixtures_dir() -> Path:
-    """../shared/fixtures beside the repo (or $ACADEMICHUB_FIXTURES)."""
-    env = os.environ.get("ACADEMICHUB_FIXTURES")
-    return Path(env) if env else ROOT.parent / "shared" / "fixtures"
+    """The real captured records the tests read too (tests/fixtures)."""
+    return ROOT / "tests" / "fixtures"
 
 
 def listing_files() -> list[Path]:

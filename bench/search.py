@@ -1,6 +1,6 @@
 """Benchmarks: bulk load of 1,000,000 papers, and `/papers` queries over them.
 
-The corpus is generated from the real records in ../shared/fixtures/corpus (bench/corpus.py,
+The corpus is generated from the real records in tests/fixtures/corpus (bench/corpus.py,
 fixed seed) as an arxiv-metadata-oai-snapshot JSON-lines file, then loaded the way a lab
 back-fills: `academichub fetch --source snapshot.jsonl`, in a child process whose wall time
 and peak memory are measured. 200 mixed queries (author surname, full name, phrase,

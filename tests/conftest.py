@@ -13,9 +13,10 @@ from sqlalchemy import create_engine, text
 
 from bot.config import ChannelConfig, FileConfig, load_settings
 from bot.engine import Engine, build_engine
+from tests import FIXTURES as TEST_FIXTURES
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(os.environ.get("ACADEMICHUB_FIXTURES", REPO.parent / "shared" / "fixtures"))
+FIXTURES = TEST_FIXTURES
 DEMO_DAY_FEED = REPO / "bot" / "data" / "arxiv_cs_2026-06-16.rss.gz"
 CLOSED_PORT_URL = "http://127.0.0.1:9/"  # nothing listens: live lookups fail fast, offline
 

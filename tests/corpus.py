@@ -1,20 +1,16 @@
-"""Real papers from ../shared/fixtures/corpus, read with the real parser (bot.sources), for tests."""
+"""Real papers from tests/fixtures/corpus, read with the real parser (bot.sources), for tests."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 from bot.models import Paper
 from bot.sources.jsonl import paper_from_record
+from tests import FIXTURES
 
-FIXTURES = Path(
-    os.environ.get("ACADEMICHUB_FIXTURES", Path(__file__).resolve().parents[2] / "shared" / "fixtures")
-)
 CORPUS = FIXTURES / "corpus"
 LISTING_DAYS = sorted(p.stem.rsplit("_", 1)[1] for p in CORPUS.glob("daily_arxiv_listing_*.jsonl"))
 

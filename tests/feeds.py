@@ -1,6 +1,6 @@
 """Build small feeds in the exact rss.arxiv.org shape of the captured fixtures, for cases the
 fixtures lack (a chosen id, a replacement, hostile text). The item layout is copied from
-../shared/fixtures/arxiv_rss/trimmed4_multi_csLG_csAI_csCL_statML_2026-09-24_new_cross_replace.xml."""
+tests/fixtures/arxiv_rss/trimmed4_multi_csLG_csAI_csCL_statML_2026-09-24_new_cross_replace.xml."""
 
 from __future__ import annotations
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 from bot.models import Paper
 from bot.query import UsageError
 from bot.radar import RadarIndex, RadarRule, match_paper, parse_rule
+from tests import FIXTURES
 from tests.corpus import listing_papers
 
 CORPUS = listing_papers(announce_type="new", source="https://rss.arxiv.org/rss/cs")
@@ -222,7 +222,7 @@ def test_word_index_agrees_with_the_regex_scan() -> None:
     from bot.models import Paper
     from bot.radar import _WORD_INDEX_AFTER, RadarIndex, RadarRule
 
-    listing = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "corpus"
+    listing = FIXTURES / "corpus"
     rows = [json.loads(line) for line in (listing / "daily_arxiv_listing_2026-06-16.jsonl").open()]
     papers = list(
         {r["id"]: Paper(id=r["id"], title=r["title"], abstract=r["summary"]) for r in rows}.values()

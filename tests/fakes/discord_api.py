@@ -3,7 +3,7 @@
 Runs an aiohttp server in its own thread (so synchronous posters and async bots can both use
 it), keeps channels, threads and messages so history reads work, records every request
 (method, path, query, JSON or multipart payload), and fails on demand. Objects are shaped on
-the real payloads in ../shared/fixtures/platforms/discord/.
+the real payloads in tests/fixtures/platforms/discord/.
 """
 
 from __future__ import annotations

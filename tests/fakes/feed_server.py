@@ -1,6 +1,6 @@
 """A real local HTTP server standing in for arXiv and journal hosts.
 
-Serves a folder (the shared fixtures by default) with ETag / Last-Modified / 304, plus
+Serves a folder (tests/fixtures by default) with ETag / Last-Modified / 304, plus
 fixed bodies at chosen paths (e.g. /api/query), and injects failures per path:
 503 + Retry-After for the first k requests, 404, slow answers, truncated bodies.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import threading
 import time
@@ -21,14 +20,12 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from tests import FIXTURES
+
 
 def fixtures_root() -> Path:
-    """The shared fixtures folder: $ACADEMICHUB_FIXTURES, else ../shared/fixtures beside the repo."""
-    env = os.environ.get("ACADEMICHUB_FIXTURES")
-    if env:
-        return Path(env)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "fixtures"
+    """The captured fixtures the tests read (tests/fixtures)."""
+    return FIXTURES
 
 
 def recorded_body(path: Path) -> bytes:

@@ -14,7 +14,7 @@ from tests.fakes.feed_server import FeedServer, fixtures_root
 def fixtures() -> Path:
     root = fixtures_root()
     if not root.is_dir():
-        pytest.skip(f"fixtures not found at {root}; set ACADEMICHUB_FIXTURES")
+        pytest.fail(f"fixtures not found at {root}: the tests need tests/fixtures")
     return root
 
 

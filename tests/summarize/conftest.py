@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from bot.models import DigestEntry, Paper
 from bot.summarize import MemoryBudget
 from bot.summarize.openai_llm import LLMSummarizer
+from tests import FIXTURES
 from tests.corpus import listing_papers
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -19,9 +19,8 @@ LISTING = "corpus/daily_arxiv_listing_2026-06-16.jsonl"
 
 
 def fixtures_root() -> Path:
-    """$ACADEMICHUB_FIXTURES, else ../shared/fixtures beside the repository."""
-    env = os.environ.get("ACADEMICHUB_FIXTURES")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+    """The captured fixtures the tests read (tests/fixtures)."""
+    return FIXTURES
 
 
 def load_papers(limit: int | None = None, ids: list[str] | None = None) -> list[Paper]:
