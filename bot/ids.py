@@ -18,6 +18,13 @@ _ARXIV_URL_RE = re.compile(
 _DOI_RE = re.compile(r"(10\.\d{4,9}/\S+)")
 _DOI_PREFIX_RE = re.compile(r"^(?:doi:\s*|info:doi/|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
 _ARXIV_DOI_RE = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+# Canonical arXiv ids: 2606.16028 (new style) or math/0601001 (old style, archive only).
+_ARXIV_CANONICAL = re.compile(r"\d{4}\.\d{4,5}$|[a-z][a-z\-]*/\d{7}$")
+
+
+def is_canonical_arxiv_id(paper_id: str) -> bool:
+    """True for a canonical (versionless, normalised) arXiv id; a cheap shape test."""
+    return _ARXIV_CANONICAL.match(paper_id) is not None
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None] | None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-# Canonical arXiv ids: 2606.16028 (new style) or math/0601001 (old style, archive only).
-_ARXIV_CANONICAL = re.compile(r"\d{4}\.\d{4,5}$|[a-z][a-z\-]*/\d{7}$")
+from bot.ids import is_canonical_arxiv_id
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
 
@@ -39,11 +37,14 @@ class Paper:
     pdf_url: str | None = None
     source: str | None = None  # where it came from (feed URL / path)
     comment: str | None = None
+    # The preprint this item is a version of, when its source says so (OpenAlex's arXiv
+    # location, bioRxiv's `published`): the store links the two (bot.identity).
+    preprint_id: str | None = None
 
     @property
     def is_arxiv(self) -> bool:
         """True for arXiv papers (the id is canonical, so a cheap shape test suffices)."""
-        return _ARXIV_CANONICAL.match(self.id) is not None
+        return is_canonical_arxiv_id(self.id)
 
     def to_json(self) -> dict[str, Any]:
         """The paper as the JSON object of SPEC §3 (dates as ISO strings)."""

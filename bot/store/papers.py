@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -13,6 +14,7 @@ import orjson
 from sqlalchemy import JSON, Date, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from bot.identity import title_hash
 from bot.ids import canonical_id, normalize_doi, split_arxiv_id
 from bot.models import Paper, StoreCounts
 from bot.names import index_keys_of
@@ -70,11 +72,18 @@ def _category_terms(categories: tuple[str, ...]) -> str:
 
 
 def _row_values(paper: Paper) -> dict[str, Any]:
+    """The columns an insert or update writes (an update keeps `arrived_at`: see _arrival)."""
     values = {name: getattr(paper, name) for name in _PAPER_FIELDS}
     values["content_hash"] = content_hash(paper)
     values["sort_date"] = paper.announced or paper.published or paper.updated
     values["category_terms"] = category_terms(paper.categories)
+    values["title_hash"] = title_hash(paper.title)
     return values
+
+
+def _arrival(paper: Paper, now: dt.datetime) -> dt.datetime | None:
+    """When a new row arrived, for items digests take by arrival: journal (non-arXiv) ones."""
+    return None if paper.is_arxiv else now
 
 
 def row_to_paper(row: Any) -> Paper:
@@ -217,7 +226,8 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
         _insert_numbered(session, fresh)
         return
     # Core inserts (table, not ORM class) go straight to the driver's executemany.
-    session.execute(insert(_PAPERS), [_row_values(p) for p in fresh])
+    now = dt.datetime.now(dt.UTC)
+    session.execute(insert(_PAPERS), [{**_row_values(p), "arrived_at": _arrival(p, now)} for p in fresh])
     by_id = dict(
         session.execute(select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))).all()
     )
@@ -226,7 +236,15 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
     _insert_pairs(session, "paper_categories", ("category", "paper_pk"), _category_pairs(items))
 
 
-_INSERT_COLUMNS = ("pk", *_PAPER_FIELDS, "content_hash", "sort_date", "category_terms")
+_INSERT_COLUMNS = (
+    "pk",
+    *_PAPER_FIELDS,
+    "content_hash",
+    "sort_date",
+    "category_terms",
+    "title_hash",
+    "arrived_at",
+)
 
 
 def _index_writer(session: Session) -> fulltext.IndexWriter:
@@ -255,8 +273,10 @@ def _insert_numbered(session: Session, fresh: list[Paper]) -> None:
     conn = session.connection()
     first = int(session.execute(select(func.max(PaperRow.pk))).scalar_one() or 0) + 1
     rows, entries = [], []
+    # SQLAlchemy's SQLite DateTime storage format (it reads back what it would have written).
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     for pk, paper in enumerate(fresh, first):
-        row = _sqlite_row(pk, paper)
+        row = _sqlite_row(pk, paper, now)
         rows.append(row)
         entries.append(_index_row(pk, paper))
     names = ", ".join(_INSERT_COLUMNS)  # fixed names only
@@ -281,7 +301,7 @@ _JSON_AT = [i for i, name in enumerate(_PAPER_FIELDS) if isinstance(_PAPERS.c[na
 _DATE_AT = [i for i, name in enumerate(_PAPER_FIELDS) if isinstance(_PAPERS.c[name].type, Date)]
 
 
-def _sqlite_row(pk: int, paper: Paper) -> tuple[Any, ...]:
+def _sqlite_row(pk: int, paper: Paper, now: str) -> tuple[Any, ...]:
     """One `papers` row in _INSERT_COLUMNS order, as the SQLite driver takes it."""
     values = list(_FIELDS_OF(paper))
     for i in _JSON_AT:
@@ -295,6 +315,8 @@ def _sqlite_row(pk: int, paper: Paper) -> tuple[Any, ...]:
         content_hash(paper),
         sort_date and sort_date.isoformat(),
         category_terms(paper.categories),
+        title_hash(paper.title),
+        None if paper.is_arxiv else now,
     )
 
 

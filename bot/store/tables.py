@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -52,6 +53,7 @@ class PaperRow(Base):
     pdf_url: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
     comment: Mapped[str | None] = mapped_column(Text)
+    preprint_id: Mapped[str | None] = mapped_column(String(512))
     content_hash: Mapped[str] = mapped_column(String(32))
     # A journal item whose DOI belongs to an arXiv paper points at that paper.
     linked_to: Mapped[str | None] = mapped_column(String(512))
@@ -59,6 +61,11 @@ class PaperRow(Base):
     # Full-text tokens of the categories (`catcs0it9 catcs9`, see store.papers.category_token):
     # indexed with title and abstract, so `cat:cs.IT graph` is one full-text query.
     category_terms: Mapped[str] = mapped_column(Text, default="")
+    # When the store first learned of a journal (non-arXiv) item: digests take those by
+    # arrival. NULL for arXiv papers, which digests take by listing day.
+    arrived_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # bot.identity.title_hash of the title: preprint and journal version meet by title.
+    title_hash: Mapped[int | None] = mapped_column(BigInteger)
 
     # Searches walk papers newest first: ORDER BY sort_date DESC NULLS LAST, pk DESC.
     # SQLite sorts NULL lowest, so a plain index read backwards gives that order (and it
@@ -67,6 +74,19 @@ class PaperRow(Base):
     __table_args__ = (
         Index("ix_papers_sort", "sort_date", "pk").ddl_if(dialect="sqlite"),
         Index("ix_papers_newest", sort_date.desc().nulls_last(), pk.desc()).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_papers_arrived",
+            arrived_at,
+            sqlite_where=arrived_at.is_not(None),
+            postgresql_where=arrived_at.is_not(None),
+        ),
+        Index("ix_papers_title_hash", title_hash),
+        Index(
+            "ix_papers_preprint",
+            preprint_id,
+            sqlite_where=preprint_id.is_not(None),
+            postgresql_where=preprint_id.is_not(None),
+        ),
     )
 
 
@@ -145,6 +165,8 @@ class DigestRow(Base):
     thread_ref: Mapped[str | None] = mapped_column(Text)  # thread id where replies go
     parent_text: Mapped[str | None] = mapped_column(Text)
     briefing: Mapped[str | None] = mapped_column(Text)
+    # When its papers were selected: the next digest takes journal items that arrived later.
+    cutoff: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -205,6 +227,7 @@ class SaveRow(Base):
     channel_key: Mapped[str | None] = mapped_column(String(256))
     event_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     notified_version: Mapped[int | None] = mapped_column(Integer)
+    journal_notified: Mapped[str | None] = mapped_column(Text)  # the journal the saver was told of
 
 
 class CursorRow(Base):
@@ -216,4 +239,5 @@ class CursorRow(Base):
     channel_key: Mapped[str] = mapped_column(String(256), primary_key=True)
     query: Mapped[str] = mapped_column(Text)
     offset: Mapped[int] = mapped_column(Integer, default=0)
+    digest_id: Mapped[int | None] = mapped_column(Integer)  # set when `more` continues a digest
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

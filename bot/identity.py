@@ -1,0 +1,92 @@
+"""A paper's identity: which records are the same paper (SPEC §4, §12).
+
+Ids themselves are spelled in `bot.ids`; this module decides sameness across sources — a
+journal item and its preprint by DOI, by the preprint id a source names, or by equal
+normalised titles with agreeing author lists — so that parsers, the store and exports ask
+one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+
+from bot.names import given_names, surname_key
+from bot.sources.latex import decode_latex
+
+# bioRxiv and medRxiv mint DOIs under one prefix; their records are preprints like arXiv's.
+PREPRINT_DOI_PREFIXES = ("10.1101/",)
+# One pass over an ASCII title: TeX grouping and math marks go ("{S}hared" is "Shared"),
+# every other non-alphanumeric character separates words (a TeX command name stays a word).
+_ASCII_FOLD = str.maketrans(
+    {
+        **{chr(c): " " for c in range(128) if not chr(c).isalnum()},
+        **dict.fromkeys("${}^_"),
+        **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+    }
+)
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+# Shorter titles ("Editorial", "Reply to comment") are too common to identify a paper.
+MIN_TITLE_WORDS = 3
+MIN_TITLE_CHARS = 16
+
+
+def is_preprint_id(paper_id: str, is_arxiv: bool) -> bool:
+    """A preprint's canonical id: an arXiv id, or a bioRxiv/medRxiv DOI."""
+    return is_arxiv or paper_id.startswith(PREPRINT_DOI_PREFIXES)
+
+
+@lru_cache(maxsize=1 << 12)
+def _fold_title(title: str) -> str:
+    text = decode_latex(title) if "\\" in title else title
+    if text.isascii():  # nearly every title: one translate, no regex
+        return " ".join(text.translate(_ASCII_FOLD).split())
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(_ASCII_FOLD)
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def title_key(title: str) -> str:
+    """A title folded for comparison: case, accents, LaTeX, punctuation and spacing ignored;
+    "" when it is too short or generic to identify a paper."""
+    key = _fold_title(title)
+    if key.count(" ") + 1 < MIN_TITLE_WORDS or len(key) < MIN_TITLE_CHARS:
+        return ""
+    return key
+
+
+def title_hash(title: str) -> int | None:
+    """The indexed form of `title_key`: a signed 64-bit hash, None when the title is too short."""
+    key = title_key(title)
+    if not key:
+        return None
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _initials_agree(a: str, b: str) -> bool:
+    """Given names agree when either is missing or their first letters are equal."""
+    first_a, first_b = given_names(a), given_names(b)
+    return not first_a or not first_b or first_a[0][0] == first_b[0][0]
+
+
+def authors_agree(one: Sequence[str], other: Sequence[str]) -> bool:
+    """Two author lists of one paper: the first authors share surname and initial, and every
+    surname of the shorter list is in the longer one (journal feeds often list fewer)."""
+    if not one or not other:
+        return False
+    if surname_key(one[0]) != surname_key(other[0]) or not surname_key(one[0]):
+        return False
+    if not _initials_agree(one[0], other[0]):
+        return False
+    shorter, longer = (one, other) if len(one) <= len(other) else (other, one)
+    surnames = {surname_key(a) for a in longer}
+    return all(surname_key(a) in surnames for a in shorter)
+
+
+def same_work(title_a: str, authors_a: Sequence[str], title_b: str, authors_b: Sequence[str]) -> bool:
+    """Two records are one paper by title and authors: equal title keys and agreeing authors."""
+    key = title_key(title_a)
+    return bool(key) and key == title_key(title_b) and authors_agree(authors_a, authors_b)
