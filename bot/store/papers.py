@@ -14,11 +14,11 @@ import orjson
 from sqlalchemy import JSON, Date, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.identity import title_hash
-from bot.ids import canonical_id, normalize_doi, split_arxiv_id
+from bot.identity import is_preprint_id, title_hash
+from bot.ids import canonical_id, is_canonical_arxiv_id, normalize_doi
 from bot.models import Paper, StoreCounts
 from bot.names import index_keys_of
-from bot.store import fulltext
+from bot.store import fulltext, links
 from bot.store.db import StoreError
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 
@@ -111,8 +111,27 @@ def _merge_duplicates(papers: Iterable[Paper]) -> dict[str, Paper]:
     return out
 
 
+FIRST_ANNOUNCEMENTS = ("new", "cross")
+
+
+def _first_announcement(stored: Any, paper: Paper) -> tuple[Any, str | None]:
+    """(day, type) of a paper's first announcement: a `new` or `cross` listing keeps its day
+    whatever version or replacement comes later; an earlier one seen late (feeds read out of
+    order) takes its place."""
+    if stored.announced is None:
+        return paper.announced, paper.announce_type
+    if paper.announced is None or paper.announce_type not in FIRST_ANNOUNCEMENTS:
+        return stored.announced, stored.announce_type
+    if stored.announce_type not in FIRST_ANNOUNCEMENTS or paper.announced < stored.announced:
+        return paper.announced, paper.announce_type
+    return stored.announced, stored.announce_type
+
+
 def _is_update(stored: Any, paper: Paper) -> bool:
-    """A newer version, or facts we did not have (DOI, journal reference), make an update."""
+    """A newer version, facts we did not have (DOI, journal reference) or an earlier first
+    announcement make an update."""
+    if _first_announcement(stored, paper) != (stored.announced, stored.announce_type):
+        return True
     if (paper.version or 0) > (stored.version or 0):
         return True
     if (paper.version or 0) < (stored.version or 0):
@@ -127,9 +146,7 @@ def _is_update(stored: Any, paper: Paper) -> bool:
 
 def _merge_for_update(stored: Any, paper: Paper) -> Paper:
     """Keep what we knew and the newer version can lack (first announcement, DOI, journal)."""
-    if (paper.version or 0) <= (stored.version or 0):
-        paper.announced = stored.announced
-        paper.announce_type = stored.announce_type
+    paper.announced, paper.announce_type = _first_announcement(stored, paper)
     paper.published = stored.published or paper.published
     paper.doi = paper.doi or stored.doi
     paper.journal_ref = paper.journal_ref or stored.journal_ref
@@ -140,52 +157,17 @@ def _merge_for_update(stored: Any, paper: Paper) -> Paper:
     return paper
 
 
-def _link_journal_items(session: Session, papers: dict[str, Paper], counts: StoreCounts) -> None:
-    """A journal item whose DOI an arXiv paper carries becomes that paper's journal info."""
-    journal_items = {p.doi: p for p in papers.values() if not p.is_arxiv and p.doi}
-    if not journal_items:
-        return
-    rows = session.execute(
-        select(PaperRow.id, PaperRow.doi, PaperRow.journal).where(
-            PaperRow.doi.in_(list(journal_items)), PaperRow.linked_to.is_(None)
-        )
-    ).all()
-    for row in rows:
-        if not split_arxiv_id(row.id):
-            continue
-        item = journal_items[row.doi]
-        papers.pop(item.id, None)
-        if row.journal:
-            counts.unchanged += 1
-        else:
-            session.execute(
-                update(PaperRow).where(PaperRow.id == row.id).values(journal=item.journal or item.source)
-            )
-            counts.updated += 1
-
-
 def upsert_papers(*, session: Session, papers: Iterable[Paper]) -> StoreCounts:
     """Insert new papers, update newer versions, leave the rest; returns the counts."""
     counts = StoreCounts()
     batch = _merge_duplicates(papers)
-    _link_journal_items(session, batch, counts)
+    links.link_arriving_journal_items(session, batch, counts)
     ids = list(batch)
     for start in range(0, len(ids), _CHUNK):
         chunk = {i: batch[i] for i in ids[start : start + _CHUNK]}
         counts.add(_upsert_chunk(session, chunk))
-    _link_earlier_journal_items(session, batch.values())
+    links.link_arriving_preprints(session, batch.values())
     return counts
-
-
-def _link_earlier_journal_items(session: Session, papers: Iterable[Paper]) -> None:
-    """A journal item stored before its arXiv preprint arrived now points at the preprint."""
-    for paper in papers:
-        if paper.doi and paper.is_arxiv:
-            session.execute(
-                update(PaperRow)
-                .where(PaperRow.id == paper.doi, PaperRow.linked_to.is_(None))
-                .values(linked_to=paper.id)
-            )
 
 
 def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
@@ -217,6 +199,14 @@ def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
     if fresh:
         _insert_fresh(session, fresh)
     for row, paper in changed:
+        if (paper.version or 0) < (row.version or 0):  # an older version: only its first announcement
+            day, kind = _first_announcement(row, paper)
+            session.execute(
+                update(PaperRow)
+                .where(PaperRow.pk == row.pk)
+                .values(announced=day, announce_type=kind, sort_date=day or row.sort_date)
+            )
+            continue
         _update_one(session, row, _merge_for_update(row, paper))
     return counts
 
@@ -374,9 +364,10 @@ def get_paper(*, session: Session, ref: str) -> Paper | None:
     if row is None:
         doi = normalize_doi(ref) if "10." in ref else None
         if doi:
-            # Prefer the arXiv paper that carries this DOI over a linked journal item.
+            # Prefer the preprint that carries this DOI over a linked journal item.
             rows = session.execute(select(PaperRow).where(PaperRow.doi == doi)).scalars().all()
-            row = next((r for r in rows if split_arxiv_id(r.id)), rows[0] if rows else None)
+            row = next((r for r in rows if is_preprint_id(r.id, is_canonical_arxiv_id(r.id))), None)
+            row = row or (rows[0] if rows else None)
     if row is not None and row.linked_to:
         return get_paper(session=session, ref=row.linked_to)
     return row_to_paper(row) if row is not None else None
