@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.text import Text
 
 from bot.delivery import PostedRef
-from bot.digest import HINT, author_line, parent_title, source_line
 from bot.models import Digest, DigestEntry, Paper, Reply
+from bot.presentation import author_line, parent_title, source_line, thread_note
 
 if TYPE_CHECKING:
     from bot.channels import ChannelInfo
@@ -49,7 +49,7 @@ def render_parent(console: Console, digest: Digest) -> None:
     console.rule(Text(parent_title(digest), style="bold"))
     if digest.briefing:
         console.print(Text(digest.briefing))
-    console.print(Text(HINT, style="dim"))
+    console.print(Text(thread_note(digest), style="dim"))
     console.print()
 
 
@@ -63,8 +63,8 @@ def render_digest(console: Console, digest: Digest) -> None:
     render_parent(console, digest)
     for entry in digest.entries:
         render_entry(console, entry)
-    if digest.total > len(digest.entries):
-        console.print(Text(f"… and {digest.total - len(digest.entries)} more: /papers more", style="dim"))
+    if digest.more:
+        console.print(Text(f"… and {len(digest.more)} more: /papers more", style="dim"))
 
 
 def render_reply(console: Console, reply: Reply) -> None:
@@ -127,7 +127,12 @@ class ConsolePlatform:
         caller = Caller(platform="console", workspace="local", channel="lab", user="me")
         for line in sys.stdin:
             text = line.strip().removeprefix("/papers").strip()
-            render_reply(console, engine.handle(text, caller))
+            reply = engine.handle(text, caller)
+            render_reply(console, reply)
+            if reply.follow_up is not None:  # a terminal can wait for the live look-up
+                more = engine.follow_up(reply.follow_up)
+                if more is not None:
+                    render_reply(console, more)
         return 0
 
 

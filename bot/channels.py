@@ -6,17 +6,14 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.config import ChannelConfig, ConfigError
 from bot.query import UsageError, parse
 from bot.radar import RadarRule, parse_rule
 from bot.store import channels as repo
+from bot.store.db import Database
 from bot.store.tables import ChannelRow
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +74,8 @@ def _info(row: ChannelRow, rules: list[tuple[str, str]]) -> ChannelInfo:
 class Channels:
     """Reads and changes channel settings; seeds channels from the config file."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.db = engine.db
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def seed(self, configs: Sequence[ChannelConfig]) -> None:
         """Create config-file channels that do not exist yet; existing ones are left as chat set them."""

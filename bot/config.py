@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     arxiv_rss_url: str = Field("https://rss.arxiv.org/rss/", alias="ACADEMICHUB_ARXIV_RSS_URL")
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", alias="ACADEMICHUB_ARXIV_API_URL")
     http_timeout: float = Field(20.0, alias="ACADEMICHUB_HTTP_TIMEOUT", gt=0)
+    admins: str = Field("", alias="ACADEMICHUB_ADMINS")
 
     @field_validator("database_url")
     @classmethod
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
         if not code or len(code) > 16 or not code.replace("-", "").isalpha():
             raise ValueError("must be a language code such as en, zh or de")
         return code
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """ACADEMICHUB_ADMINS: user ids, bare (`U0ALICE`) or qualified (`slack:T0LAB/U0ALICE`)."""
+        return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
 
     @property
     def reaction_names(self) -> set[str]:

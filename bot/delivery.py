@@ -1,4 +1,5 @@
-"""Exactly-once posting of digests through a platform `Poster`.
+"""The outbox: digests recorded before anything is sent, and exactly-once posting of them
+through a platform `Poster`.
 
 Protocol (SPEC §6): the digest and one delivery row per paper are recorded before
 anything is sent; a lease in the database makes one process the poster; every message
@@ -16,10 +17,12 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from bot.models import Digest, DigestEntry
+from bot.models import Digest, DigestEntry, Paper
+from bot.presentation import parent_title
 from bot.store import deliveries as repo
+from bot.store import papers as paper_repo
 from bot.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,107 @@ class Poster(Protocol):
 
     def post_entry(self, digest: Digest, entry: DigestEntry, parent: PostedRef) -> str:
         """Post one paper reply into the thread; returns its message id."""
+
+
+@dataclass(frozen=True, slots=True)
+class Continuation:
+    """The next batch of a digest's matches beyond its thread (Show more / `/papers more`)."""
+
+    digest_id: int
+    date: dt.date
+    total: int
+    entries: list[DigestEntry]  # numbered on from the thread (26, 27, …)
+
+    @property
+    def last_number(self) -> int:
+        return self.entries[-1].number if self.entries else 0
+
+
+class Outbox:
+    """Owner of the digests and deliveries tables: what a digest holds, recorded once."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, digest: Digest) -> int | None:
+        """Write the digest and one row per match (the thread's pending, the rest held) before
+        anything is sent; returns the digest id (another process's, if it recorded first)."""
+        with self.db.session() as session:
+            row = repo.get_digest(session=session, channel_key=digest.channel, day=digest.date)
+            if row is not None:
+                return row.id
+            row = repo.create_digest(
+                session=session,
+                channel_key=digest.channel,
+                day=digest.date,
+                briefing=digest.briefing,
+                parent_text=parent_title(digest),
+                cutoff=digest.cutoff or dt.datetime.now(dt.UTC),
+            )
+            if row is None:  # another process recorded it a moment ago
+                row = repo.get_digest(session=session, channel_key=digest.channel, day=digest.date)
+                return row.id if row else None
+            items = [
+                repo.NewDelivery(e.number, e.paper.id, e.tldr, tuple(e.matched_authors), in_thread)
+                for in_thread, part in ((True, digest.entries), (False, digest.more))
+                for e in part
+            ]
+            repo.add_deliveries(session=session, digest=row, items=items)
+            digest.id = row.id
+            return row.id
+
+    def stored(self, channel_key: str, day: dt.date, channel_name: str | None = None) -> Digest | None:
+        """A digest already recorded for this day, rebuilt from its rows (re-runs post nothing new)."""
+        with self.db.session() as session:
+            row = repo.get_digest(session=session, channel_key=channel_key, day=day)
+            if row is None:
+                return None
+            rows = repo.deliveries_of(session=session, digest_id=row.id)
+            papers = paper_repo.get_papers(session=session, ids=[r.paper_id for r in rows])
+            briefing, digest_id, cutoff = row.briefing or "", row.id, row.cutoff
+        thread = [_entry(r, papers) for r in rows if r.state != "held" and r.paper_id in papers]
+        held = [_entry(r, papers) for r in rows if r.state == "held" and r.paper_id in papers]
+        return Digest(
+            channel=channel_key,
+            date=day,
+            entries=thread,
+            more=held,
+            briefing=briefing,
+            total=len(thread) + len(held),
+            channel_name=channel_name,
+            id=digest_id,
+            cutoff=cutoff,
+        )
+
+    def latest_with_more(self, channel_key: str) -> tuple[int, dt.datetime] | None:
+        """The channel's newest posted digest with matches beyond its thread: (id, recorded at)."""
+        with self.db.reading() as session:
+            row = repo.latest_overflowing_digest(session=session, channel_key=channel_key)
+            if row is None:
+                return None
+            created = row.created_at
+        return row.id, created if created.tzinfo else created.replace(tzinfo=dt.UTC)
+
+    def continuation(self, digest_id: int, after: int | None, size: int) -> Continuation | None:
+        """Up to `size` of the digest's matches numbered after `after` (default: after its thread)."""
+        with self.db.reading() as session:
+            row = repo.get_digest_by_id(session=session, digest_id=digest_id)
+            if row is None:
+                return None
+            rows = repo.deliveries_of(session=session, digest_id=digest_id)
+            day = row.date
+        start = after if after is not None else sum(1 for r in rows if r.state != "held")
+        batch = [r for r in rows if r.number > start][:size]
+        with self.db.reading() as session:
+            papers = paper_repo.get_papers(session=session, ids=[r.paper_id for r in batch])
+        entries = [_entry(r, papers) for r in batch if r.paper_id in papers]
+        return Continuation(digest_id=digest_id, date=day, total=len(rows), entries=entries)
+
+
+def _entry(row: Any, papers: dict[str, Paper]) -> DigestEntry:
+    return DigestEntry(
+        number=row.number, paper=papers[row.paper_id], tldr=row.tldr, matched_authors=row.matched_authors
+    )
 
 
 def new_owner_id() -> str:
@@ -113,7 +217,7 @@ class DeliveryService:
         sent += posted_now
         with self.db.session() as session:
             rows = repo.deliveries_of(session=session, digest_id=digest_id)
-        pending = [r for r in rows if r.state != "sent"]
+        pending = [r for r in rows if r.state == "pending"]  # held rows are for Show more
         if not pending:
             return sent
         already = poster.existing_entries(digest, parent)

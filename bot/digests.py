@@ -1,56 +1,89 @@
-"""The digest use-case: build each channel's digest for a day and post it exactly once."""
+"""The digest use-case: each channel's papers for a day — every radar match, once — built,
+recorded in the outbox and posted."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from bot.calendar import is_listing_day, no_listing_reason
-from bot.channels import ChannelInfo
-from bot.delivery import DeliveryService, Poster
-from bot.digest import assemble, parent_title, rank
-from bot.models import Digest, DigestEntry, Paper
+from bot.channels import ChannelInfo, Channels
+from bot.config import Settings
+from bot.delivery import DeliveryService, Outbox, Poster
+from bot.library import Library
+from bot.models import Digest, EmptyKind, Paper
 from bot.radar import RadarIndex
-from bot.store import deliveries as outbox
+from bot.ranking import assemble, rank
+from bot.store import deliveries as outbox_repo
 from bot.store import papers as paper_repo
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
+from bot.store.db import Database
+from bot.summarize import SummaryService
 
 log = logging.getLogger(__name__)
 
 PosterFactory = Callable[[ChannelInfo], Poster]
-# A window of announcement days: its papers, their radar index, and who already posted them.
-Window = tuple[list[Paper], RadarIndex, dict[str, set[str]]]
+# Journal items are windowed by arrival; an ingest that committed a moment after the previous
+# digest selected its papers may carry arrival times just before that cutoff. Items seen twice
+# this way are still posted once (deliveries are unique per channel and paper).
+ARRIVAL_SLACK = dt.timedelta(minutes=15)
 
 
 class UnknownChannel(LookupError):
     """A channel key that is not configured."""
 
 
-class Digests:
-    """Builds digests from the store and posts them through platform posters."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A window's papers, their radar index, and which channels already hold which of them."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.db = engine.db
+    papers: list[Paper]
+    index: RadarIndex
+    posted_by: dict[str, set[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class DayFacts:
+    """What every channel's window for one day needs, read once per build."""
+
+    previous: dict[str, tuple[dt.date, dt.datetime | None]]  # channel -> latest digest before: day, cutoff
+    recorded: set[str]  # channels with a digest recorded on the day
+    latest_listing: dt.date | None  # the newest arXiv listing day up to the day
+
+
+class Digests:
+    """Builds digests from the store, records them in the outbox and posts them."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        channels: Channels,
+        library: Library,
+        summaries: SummaryService,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.channels = channels
+        self.library = library
+        self.summaries = summaries
+        self.outbox = Outbox(db)
         self.posters: dict[str, PosterFactory] = {}
-        self._windows: dict[tuple[dt.date | None, dt.date], Window] = {}
-        self._day_facts: dict[dt.date, tuple[dict[str, dt.date], set[str], dt.date | None]] = {}
+        self._windows: dict[tuple[dt.date | None, dt.date, dt.datetime | None], Window] = {}
+        self._day_facts: dict[dt.date, DayFacts] = {}
         self._channels_with_saves: set[str] | None = None
 
     def register_poster(self, platform: str, factory: PosterFactory) -> None:
         """Adapters (through the entry point) say how to post to their platform."""
         self.posters[platform] = factory
 
-    def _channels(self, channel: str | None) -> list[ChannelInfo]:
+    def _targets(self, channel: str | None) -> list[ChannelInfo]:
         if channel is None:
-            return self.engine.channels.all()
-        info = self.engine.channels.info(channel)
+            return self.channels.all()
+        info = self.channels.info(channel)
         if info is None:
-            known = ", ".join(c.key for c in self.engine.channels.all()) or "none"
+            known = ", ".join(c.key for c in self.channels.all()) or "none"
             raise UnknownChannel(f"no channel {channel!r}; known: {known}")
         return [info]
 
@@ -59,11 +92,14 @@ class Digests:
 
         Papers are selected for every channel first, then summarised in one pass per
         language, so the LLM sees each unique paper once: ⌈unique / batch⌉ TL;DR requests
-        plus one briefing per digest.
+        plus one briefing per digest. Only the thread's papers are summarised; the rest get a
+        TL;DR when someone asks for them (Show more).
         """
         now = dt.datetime.now(dt.UTC)
         self._forget()
-        chosen = [(info, self.select(info, day or info.local_date(now))) for info in self._channels(channel)]
+        chosen = [
+            (info, self.select(info, day or info.local_date(now), now)) for info in self._targets(channel)
+        ]
         self._summarize(chosen)
         return [digest for _, digest in chosen]
 
@@ -82,50 +118,49 @@ class Digests:
     def build(self, info: ChannelInfo, day: dt.date) -> Digest:
         """One channel's digest, summarised."""
         self._forget()
-        digest = self.select(info, day)
+        digest = self.select(info, day, dt.datetime.now(dt.UTC))
         self._summarize([(info, digest)])
         return digest
 
-    def select(self, info: ChannelInfo, day: dt.date) -> Digest:
-        """One channel's papers for a day: a recorded digest as recorded, else fresh from its radar."""
-        recorded = self._facts(day)[1]
-        if info.key in recorded:
-            stored = self._stored(info, day)
+    def select(self, info: ChannelInfo, day: dt.date, now: dt.datetime) -> Digest:
+        """One channel's matches for a day: a recorded digest as recorded, else fresh from its radar."""
+        if info.key in self._facts(day).recorded:
+            stored = self.outbox.stored(info.key, day, info.name)
             if stored is not None:
                 return stored
-        papers, index, posted_by = self._window(info, day)
-        matches = index.match(list(info.rules), include_replacements=info.include_replacements)
-        posted = posted_by.get(info.key, set())
-        matched = {pid: (m.score, m.matched_authors) for pid, m in matches.items()}
-        candidates = [index.by_id[pid] for pid in matched]  # not the whole day: 100 channels add up
+        window = self._window(info, day)
+        matches = window.index.match(list(info.rules), include_replacements=info.include_replacements)
+        candidates = [window.index.by_id[pid] for pid in matches]  # not the whole window: 100 channels add up
         interest: dict[str, float] = {}
         if info.key in self._savers():
-            interest = self.engine.library.interest_scores(info.key, candidates)
-        ranked = rank(candidates, matched, interest, exclude=posted)
-        digest = assemble(info.key, day, ranked, self.engine.settings.digest_max)
+            interest = self.library.interest_scores(info.key, candidates)
+        ranked = rank(candidates, matches, interest, exclude=window.posted_by.get(info.key, set()))
+        digest = assemble(info.key, day, ranked, self.settings.digest_max)
         digest.channel_name = info.name
+        digest.cutoff = now
         if not digest.entries:
-            digest.reason = self._empty_reason(info, day, papers)
+            digest.empty, digest.reason = self._empty_reason(info, day, window.papers)
         return digest
 
     def _summarize(self, chosen: list[tuple[ChannelInfo, Digest]]) -> None:
         """Fill TL;DRs (one pass per language over the unique papers) and each briefing."""
-        by_language: dict[str, list[Digest]] = {}
+        by_language: dict[str, list[tuple[ChannelInfo, Digest]]] = {}
         for info, digest in chosen:
             if digest.entries and not digest.briefing:
-                by_language.setdefault(info.language or self.engine.settings.language, []).append(digest)
-        for language, digests in by_language.items():
-            missing = [e.paper for d in digests for e in d.entries if not e.tldr]
-            tldrs = self.engine.summaries.tldrs_for(missing, language) if missing else {}
-            for digest in digests:
+                language = info.language or self.settings.language
+                by_language.setdefault(language, []).append((info, digest))
+        for language, pairs in by_language.items():
+            missing = [e.paper for _, d in pairs for e in d.entries if not e.tldr]
+            tldrs = self.summaries.tldrs_for(missing, language) if missing else {}
+            for _info, digest in pairs:
                 for entry in digest.entries:
                     entry.tldr = entry.tldr or tldrs.get(entry.paper.id, "")
-                digest.briefing = self.engine.summaries.briefing_for(digest.entries, language)
+                digest.briefing = self.summaries.briefing_for(digest.entries, language)
 
     def last_digest_days(self) -> dict[str, dt.date]:
         """Every channel's latest recorded digest day."""
         with self.db.reading() as session:
-            return outbox.latest_digest_days(session=session)
+            return outbox_repo.latest_digest_days(session=session)
 
     def _forget(self) -> None:
         """Drop what one build read once for every channel (the next build reads afresh)."""
@@ -135,99 +170,60 @@ class Digests:
 
     def _savers(self) -> set[str]:
         if self._channels_with_saves is None:
-            self._channels_with_saves = self.engine.library.channels_with_saves()
+            self._channels_with_saves = self.library.channels_with_saves()
         return self._channels_with_saves
 
-    def _facts(self, day: dt.date) -> tuple[dict[str, dt.date], set[str], dt.date | None]:
-        """What every channel's window needs, read once per build: previous digest days,
-        digests already recorded for `day`, and the latest announcement day up to `day`."""
+    def _facts(self, day: dt.date) -> DayFacts:
         if day not in self._day_facts:
             with self.db.reading() as session:
-                previous, recorded = outbox.digest_days(session=session, day=day)
+                previous, recorded = outbox_repo.digest_days(session=session, day=day)
                 latest = paper_repo.latest_announcement(session=session, until=day)
-            self._day_facts[day] = (previous, recorded, latest)
+            self._day_facts[day] = DayFacts(previous, recorded, latest)
         return self._day_facts[day]
 
+    def _bounds(self, info: ChannelInfo, day: dt.date) -> tuple[dt.date, dt.datetime | None]:
+        """The window after the channel's previous digest: listing days after its day, and
+        journal items that arrived after its cutoff. A new channel starts with the latest
+        listing day (not on a day without one) and the journal items that arrived since."""
+        facts = self._facts(day)
+        previous = facts.previous.get(info.key)
+        if previous is not None:
+            after, cutoff = previous
+            return after, cutoff - ARRIVAL_SLACK if cutoff is not None else None
+        start = facts.latest_listing if facts.latest_listing is not None and is_listing_day(day) else day
+        return start - dt.timedelta(days=1), dt.datetime.combine(start, dt.time(), dt.UTC)
+
     def _window(self, info: ChannelInfo, day: dt.date) -> Window:
-        """Papers announced after the channel's previous digest, up to `day` (shared across channels)."""
-        previous, _recorded, latest = self._facts(day)
-        after = previous.get(info.key)
-        if after is None:
-            # A new channel starts with the latest announcement day, but not on a day without one.
-            start = latest if latest is not None and is_listing_day(day) else day
-            after = start - dt.timedelta(days=1)
-        key = (after, day)
+        """The window's papers, shared across channels with the same bounds."""
+        after, arrived_after = self._bounds(info, day)
+        key = (after, day, arrived_after)
         if key not in self._windows:
             with self.db.reading() as session:
-                papers = paper_repo.papers_announced_between(session=session, after=after, until=day)
-                posted = outbox.posted_by_channel(session=session, ids=[p.id for p in papers])
-            self._windows[key] = (papers, RadarIndex(papers), posted)
+                papers = paper_repo.papers_in_window(
+                    session=session, after=after, until=day, arrived_after=arrived_after
+                )
+                posted = outbox_repo.posted_by_channel(session=session, ids=[p.id for p in papers])
+            self._windows[key] = Window(papers, RadarIndex(papers), posted)
         return self._windows[key]
 
-    def _empty_reason(self, info: ChannelInfo, day: dt.date, papers: list[Paper]) -> str:
+    def _empty_reason(self, info: ChannelInfo, day: dt.date, papers: list[Paper]) -> tuple[EmptyKind, str]:
         if not info.rules:
-            return "this channel has no radar yet: try `/papers subscribe cat:cs.LG`"
+            return EmptyKind.NO_RADAR, "this channel has no radar yet: try `/papers subscribe cat:cs.LG`"
         if not papers:
-            return no_listing_reason(day) or f"no papers stored for {day:%a %d %b %Y} yet (has a fetch run?)"
-        return f"nothing matched your radar among {len(papers)} papers"
-
-    def _stored(self, info: ChannelInfo, day: dt.date) -> Digest | None:
-        """A digest already recorded for this day, rebuilt from its rows (so re-runs post nothing new)."""
-        with self.db.session() as session:
-            row = outbox.get_digest(session=session, channel_key=info.key, day=day)
-            if row is None:
-                return None
-            rows = outbox.deliveries_of(session=session, digest_id=row.id)
-            papers = paper_repo.get_papers(session=session, ids=[r.paper_id for r in rows])
-            briefing = row.briefing or ""
-        entries = [
-            DigestEntry(
-                number=r.number, paper=papers[r.paper_id], tldr=r.tldr, matched_authors=r.matched_authors
-            )
-            for r in rows
-            if r.paper_id in papers
-        ]
-        return Digest(
-            channel=info.key,
-            date=day,
-            entries=entries,
-            briefing=briefing,
-            total=len(entries),
-            channel_name=info.name,
-        )
-
-    def _record(self, digest: Digest) -> int | None:
-        """Write the digest and its delivery rows before anything is sent; returns the digest id."""
-        with self.db.session() as session:
-            row = outbox.get_digest(session=session, channel_key=digest.channel, day=digest.date)
-            if row is None:
-                row = outbox.create_digest(
-                    session=session,
-                    channel_key=digest.channel,
-                    day=digest.date,
-                    briefing=digest.briefing,
-                    parent_text=parent_title(digest),
-                )
-                if row is None:  # another process recorded it a moment ago
-                    row = outbox.get_digest(session=session, channel_key=digest.channel, day=digest.date)
-                    return row.id if row else None
-                kept = outbox.add_deliveries(
-                    session=session,
-                    digest=row,
-                    items=[(e.number, e.paper.id, e.tldr, e.matched_authors) for e in digest.entries],
-                )
-                kept_ids = {k.paper_id for k in kept}
-                digest.entries = [e for e in digest.entries if e.paper.id in kept_ids]
-            return row.id
+            holiday = no_listing_reason(day)
+            if holiday:
+                return EmptyKind.NO_LISTING, holiday
+            return EmptyKind.NOT_FETCHED, f"no papers stored for {day:%a %d %b %Y} yet (has a fetch run?)"
+        return EmptyKind.NO_MATCH, f"nothing matched your radar among {len(papers)} papers"
 
     def _post(self, digest: Digest) -> int:
-        digest_id = self._record(digest)
+        digest_id = self.outbox.record(digest)
         if digest_id is None:
             return 0
-        info = self.engine.channels.info(digest.channel)
+        info = self.channels.info(digest.channel)
         assert info is not None
         factory = self.posters.get(info.platform)
         if factory is None:
             raise UnknownChannel(f"no poster for {info.platform} channels in this process")
-        stored = self._stored(info, digest.date) or digest
+        stored = self.outbox.stored(info.key, digest.date, info.name) or digest
         return DeliveryService(self.db).post(digest_id, stored, factory(info))

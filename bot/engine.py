@@ -11,20 +11,21 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 
+from bot.archive import Archive, Cursors
 from bot.channels import Channels
-from bot.commands import CommandRunner
+from bot.commands import OOPS, CommandRunner, spec_for
 from bot.config import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.digests import Digests
 from bot.ingest import USER_AGENT, Ingestor, Progress
 from bot.library import Library
-from bot.models import Caller, Digest, IngestReport, Paper, Reply
+from bot.live import LiveArxiv
+from bot.models import Caller, Digest, IngestReport, LiveRequest, Paper, Reply
 from bot.query import UsageError, parse
 from bot.sources.arxiv_api import ArxivClient
 from bot.store import deliveries as outbox
-from bot.store import papers as paper_repo
 from bot.store import state as state_repo
 from bot.store.db import Database
-from bot.store.search import SearchSpec, search_papers
+from bot.store.search import SearchSpec
 from bot.summarize import SummaryService, build_summary_service
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,8 @@ class DbTokenBudget:
 
 
 class Engine:
-    """Every use-case of AcademicHub, platform-neutral."""
+    """Every use-case of AcademicHub, platform-neutral: it wires the services (each gets what
+    it needs, never the Engine) and is the one facade adapters and the CLI see."""
 
     def __init__(
         self,
@@ -78,10 +80,20 @@ class Engine:
         self.summaries = summaries
         self.arxiv = arxiv
         self.ingestor = Ingestor(db, timeout=settings.http_timeout, arxiv_rss_url=settings.arxiv_rss_url)
-        self.channels = Channels(self)
-        self.library = Library(self)
-        self.digests = Digests(self)
-        self.commands = CommandRunner(self)
+        self.archive = Archive(db)
+        self.channels = Channels(db)
+        self.library = Library(db)
+        self.digests = Digests(db, settings, self.channels, self.library, summaries)
+        self.commands = CommandRunner(
+            settings,
+            self.archive,
+            Cursors(db),
+            self.channels,
+            self.library,
+            self.digests,
+            summaries,
+            LiveArxiv(arxiv),
+        )
 
     # --- papers -----------------------------------------------------------------
     def ingest(self, sources: Sequence[str] | None = None, progress: Progress | None = None) -> IngestReport:
@@ -92,28 +104,51 @@ class Engine:
 
     def show(self, ref: str) -> Paper | None:
         """One stored paper by any form of its id (SPEC §4)."""
-        with self.db.reading() as session:
-            return paper_repo.get_paper(session=session, ref=ref)
+        return self.archive.show(ref)
 
     def search(self, text: str, limit: int = 5, offset: int = 0) -> list[Paper]:
-        """Papers for a `/papers` query (author, search, cat, filters); raises UsageError."""
+        """Papers for a `/papers` query (author, search, cat, paper ID, filters), from the store
+        only; raises UsageError."""
         command = parse(text)
+        if command.name == "paper":
+            paper = self.show(command.paper_id or "")
+            return [paper] if paper is not None and offset == 0 else []
         if not command.is_query():
             raise UsageError(
                 f"`{text.strip()}` is not a search; try `author Grohs` or `search operator learning`."
             )
-        spec = self.commands.spec_for(command)
+        spec = spec_for(command, dt.datetime.now(dt.UTC).date())
         return self.find(spec, limit=limit, offset=offset)
 
     def find(self, spec: SearchSpec, limit: int = 5, offset: int = 0) -> list[Paper]:
         """Run a search spec against the store."""
-        with self.db.reading() as session:
-            return search_papers(session=session, spec=spec, offset=offset, limit=limit)
+        return self.archive.find(spec, limit=limit, offset=offset)
 
     # --- chat -------------------------------------------------------------------
     def handle(self, text: str, caller: Caller) -> Reply:
         """Answer any `/papers …` text: a reply or a usage message, never an exception."""
         return self.commands.run(text, caller)
+
+    def follow_up(self, request: LiveRequest) -> Reply | None:
+        """The second answer of a command that asked arXiv live (Reply.follow_up): run it after
+        the first answer is out; never raises."""
+        try:
+            return self.commands.follow_up(request)
+        except Exception:
+            log.exception("live follow-up %r failed", request)
+            return None
+
+    def requires_admin(self, text: str) -> bool:
+        """Does this `/papers` text change a channel (admins only)? Adapters then ask the platform."""
+        return self.commands.requires_admin(text)
+
+    def more_of_digest(self, caller: Caller, digest_id: int) -> Reply:
+        """The digest's Show more button: the caller's next batch of its matches beyond the thread."""
+        try:
+            return self.commands.more_of_digest(caller, digest_id)
+        except Exception:
+            log.exception("show more of digest %s failed for %s", digest_id, caller)
+            return Reply(text=OOPS, error=True)
 
     # --- reading list -------------------------------------------------------------
     def paper_for_message(self, message_ref: str) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import bibtexparser
 from bibtexparser.model import Entry, Field
 
+from bot.identity import paper_date
 from bot.ids import abs_url
 from bot.models import Attachment, Paper
 from bot.sources.latex import decode_latex
@@ -143,7 +144,8 @@ def _mark_unmatched_braces(text: str) -> str:
 
 
 def _paper_date(paper: Paper) -> dt.date | None:
-    return paper.published or paper.announced or paper.updated
+    """Dated by the paper (first version, or the journal's date), not by when we stored it."""
+    return paper_date(paper.id, paper.published, paper.announced or paper.updated)
 
 
 def _is_published(paper: Paper) -> bool:

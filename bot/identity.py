@@ -8,12 +8,14 @@ one place.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from bot.ids import is_canonical_arxiv_id
 from bot.names import given_names, surname_key
 from bot.sources.latex import decode_latex
 
@@ -90,3 +92,27 @@ def same_work(title_a: str, authors_a: Sequence[str], title_b: str, authors_b: S
     """Two records are one paper by title and authors: equal title keys and agreeing authors."""
     key = title_key(title_a)
     return bool(key) and key == title_key(title_b) and authors_agree(authors_a, authors_b)
+
+
+def arxiv_first_version_month(arxiv_id: str) -> dt.date | None:
+    """The month an arXiv id was minted, i.e. its first version: `2205.06398` -> 2022-05-01,
+    `math/0601001` -> 2006-01-01 (old-style numbers start YYMM; 91-99 are the 1990s)."""
+    if not is_canonical_arxiv_id(arxiv_id):
+        return None
+    digits = arxiv_id.rsplit("/", 1)[-1][:4]
+    year, month = int(digits[:2]), int(digits[2:4])
+    if not 1 <= month <= 12:
+        return None
+    return dt.date(1900 + year if year >= 91 else 2000 + year, month, 1)
+
+
+def paper_date(paper_id: str, published: dt.date | None, fallback: dt.date | None = None) -> dt.date | None:
+    """When a paper appeared: its first version's month for arXiv (the id encodes it; the day
+    comes from `published` when that is in the same month), else the publication date — never
+    the day we stored it."""
+    minted = arxiv_first_version_month(paper_id)
+    if minted is None:
+        return published or fallback
+    if published is not None and (published.year, published.month) == (minted.year, minted.month):
+        return published
+    return minted

@@ -6,16 +6,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from bot.export import export
 from bot.interest import InterestModel
 from bot.models import Attachment, Paper
 from bot.store import papers as paper_repo
 from bot.store import saves as repo
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
+from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -30,25 +28,28 @@ class AmbiguousUser(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class VersionNotice:
-    """Tell one saver that a saved paper has a new version."""
+    """Tell one saver that a saved paper has a new version, or now appeared in a journal."""
 
     platform: str
     workspace: str
     user: str
     paper: Paper
-    version: int
+    version: int | None
+    journal: str | None = None
 
     @property
     def text(self) -> str:
-        return f"v{self.version} of a paper you saved: {self.paper.title} ({self.paper.url or self.paper.id})"
+        where = self.paper.url or self.paper.id
+        if self.journal:
+            return f"A paper you saved is now published in {self.journal}: {self.paper.title} ({where})"
+        return f"v{self.version} of a paper you saved: {self.paper.title} ({where})"
 
 
 class Library:
     """Saves per (workspace, user, paper), and what the lab's saves say about interest."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.db = engine.db
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self._models: dict[str, tuple[tuple[str, ...], InterestModel]] = {}
 
     def set_saved(
@@ -79,6 +80,10 @@ class Library:
                 # Only versions after the one saved are news to the saver.
                 repo.baseline_version(
                     session=session, workspace=workspace, user=user, paper_id=paper.id, version=paper.version
+                )
+            if state and paper.journal:  # nor is a journal the paper already named
+                repo.baseline_journal(
+                    session=session, workspace=workspace, user=user, paper_id=paper.id, journal=paper.journal
                 )
         return paper, state
 
@@ -131,42 +136,64 @@ class Library:
         return self._models[channel_key][1].score(papers)
 
     def pending_version_notices(self) -> list[VersionNotice]:
-        """New versions of saved papers that their savers have not been told about yet."""
+        """New versions of saved papers, and journals they now appeared in, that their savers
+        have not been told about yet."""
         notices: list[VersionNotice] = []
         with self.db.reading() as session:
-            pending = repo.savers_to_notify(session=session)
-            papers = paper_repo.get_papers(session=session, ids=list({s.paper_id for s, _ in pending}))
-            for save, version in pending:
+            versions = repo.savers_to_notify(session=session)
+            journals = repo.savers_to_tell_of_journals(session=session)
+            wanted = {s.paper_id for s, _ in versions} | {s.paper_id for s, _ in journals}
+            papers = paper_repo.get_papers(session=session, ids=sorted(wanted))
+            for save, version in versions:
                 if save.paper_id in papers:
-                    platform = (save.channel_key or "console:").split(":", 1)[0]
                     notices.append(
-                        VersionNotice(platform, save.workspace, save.user, papers[save.paper_id], version)
+                        VersionNotice(
+                            _platform(save), save.workspace, save.user, papers[save.paper_id], version
+                        )
+                    )
+            for save, journal in journals:
+                if save.paper_id in papers:
+                    paper = papers[save.paper_id]
+                    notices.append(
+                        VersionNotice(_platform(save), save.workspace, save.user, paper, None, journal)
                     )
         return notices
 
     def send_version_notices(self, send: Callable[[VersionNotice], None]) -> int:
-        """Tell each saver of a paper with a new version, one message per version.
+        """Tell each saver of a paper with a new version (or a journal), one message each.
 
         The notice is recorded before it is sent and the record undone if sending fails, so a
         retry never repeats a message that went out."""
         sent = 0
         for notice in self.pending_version_notices():
-            previous = self._mark(notice, notice.version)
+            undo = self._mark(notice)
             try:
                 send(notice)
             except Exception:
-                log.exception("version notice to %s/%s failed; will retry", notice.workspace, notice.user)
-                self._mark(notice, previous)
+                log.exception("notice to %s/%s failed; will retry", notice.workspace, notice.user)
+                undo()
                 continue
             sent += 1
         return sent
 
-    def _mark(self, notice: VersionNotice, version: int | None) -> int | None:
+    def _mark(self, notice: VersionNotice) -> Callable[[], None]:
+        """Record the notice as given; returns how to take that back."""
+        key = {"workspace": notice.workspace, "user": notice.user, "paper_id": notice.paper.id}
         with self.db.session() as session:
-            return repo.mark_notified(
-                session=session,
-                workspace=notice.workspace,
-                user=notice.user,
-                paper_id=notice.paper.id,
-                version=version,
-            )
+            if notice.journal:
+                before = repo.mark_journal_notified(session=session, journal=notice.journal, **key)
+            else:
+                previous = repo.mark_notified(session=session, version=notice.version, **key)
+
+        def undo() -> None:
+            with self.db.session() as session:
+                if notice.journal:
+                    repo.mark_journal_notified(session=session, journal=before, **key)
+                else:
+                    repo.mark_notified(session=session, version=previous, **key)
+
+        return undo
+
+
+def _platform(save: Any) -> str:
+    return (save.channel_key or "console:").split(":", 1)[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -132,6 +133,9 @@ class Caller:
     workspace: str  # Slack team id, Discord guild id, "local"
     channel: str
     user: str
+    # The platform says this member may change the channel (Slack workspace admin or owner,
+    # Discord Manage Channels); ACADEMICHUB_ADMINS can say so too (bot.commands).
+    admin: bool = False
 
     @property
     def channel_key(self) -> str:
@@ -157,18 +161,32 @@ class DigestEntry:
         return out
 
 
+class EmptyKind(enum.Enum):
+    """Why a digest has no papers; the scheduler retries only NOT_FETCHED."""
+
+    NO_RADAR = "no_radar"
+    NO_LISTING = "no_listing"  # a weekend or an arXiv holiday
+    NOT_FETCHED = "not_fetched"  # the day's listing is not in the store yet
+    NO_MATCH = "no_match"
+
+
 @dataclass(slots=True)
 class Digest:
-    """One channel's thread for one announcement day."""
+    """One channel's thread for one announcement day: `entries` go into the thread, `more`
+    (numbered on) are the rest of the matches, reached through Show more / `/papers more`."""
 
     channel: str  # channel key, e.g. console:lab
     date: dt.date
     entries: list[DigestEntry] = field(default_factory=list)
     briefing: str = ""
-    total: int = 0  # matched papers before the cap
+    total: int = 0  # every match: len(entries) + len(more)
     reason: str | None = None  # why it is empty, for people
     channel_name: str | None = None
     posted: int = 0
+    more: list[DigestEntry] = field(default_factory=list)
+    id: int | None = None  # the recorded digest's id, once recorded
+    empty: EmptyKind | None = None
+    cutoff: dt.datetime | None = None  # when its papers were selected (journal items after it go next time)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -178,6 +196,7 @@ class Digest:
             "total": self.total,
             "reason": self.reason,
             "papers": [e.to_json() for e in self.entries],
+            "more": [e.to_json() for e in self.more],
             "posted": self.posted,
         }
 
@@ -203,3 +222,16 @@ class Reply:
     attachment: Attachment | None = None
     tldrs: dict[str, str] = field(default_factory=dict)  # paper id -> TL;DR when known
     first_number: int = 1  # the number of papers[0]: `/papers more` goes on counting (6, 7, …)
+    # A live look-up to run after this answer is sent (Engine.follow_up); its answer is a second message.
+    follow_up: LiveRequest | None = None
+    # Posted for everyone in the channel besides the (ephemeral) answer: a radar change.
+    announcement: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRequest:
+    """What to look up on arXiv after answering from the store, and for whom."""
+
+    kind: Literal["author", "paper"]
+    command: str  # the /papers text whose answer the look-up may extend
+    caller: Caller

@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.calendar import EASTERN
 from bot.channels import ChannelInfo
 from bot.library import VersionNotice
+from bot.models import EmptyKind
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CATCH_UP_DAYS = 7  # a longer outage is posted from the last week only
-NOT_YET = "no papers stored for"  # the reason an empty digest gets while the day's feed is not in
 
 
 def due_days(info: ChannelInfo, last_digest: dt.date | None, now: dt.datetime) -> list[dt.date]:
@@ -85,7 +85,7 @@ class Scheduler:
         except Exception:  # one channel's failure must not stop the others; retried next tick
             log.exception("posting %s for %s failed", info.key, day)
             return 0
-        if not digest.entries and not (digest.reason or "").startswith(NOT_YET):
+        if not digest.entries and digest.empty is not EmptyKind.NOT_FETCHED:
             self._settled.add((info.key, day))  # a holiday or nothing matched: no retry today
         if digest.entries:
             log.info("%s %s: posted %d messages", info.key, day, digest.posted)

@@ -79,3 +79,46 @@ GROHS = Item(
     categories=["cs.LG", "math.NA", "stat.ML"],
     doi="10.1000/shared.2026.16028",
 )
+
+
+@dataclass
+class JournalItem:
+    """One item of a journal's RSS 1.0 / PRISM table of contents (the shape of the Wiley and
+    MDPI captures in tests/fixtures/journals)."""
+
+    doi: str
+    title: str
+    creators: list[str]
+    published: dt.date
+    abstract: str = "We report results."
+
+
+def journal_feed(items: list[JournalItem], journal: str = "SIAM J. Numer. Anal.") -> str:
+    """An RSS 1.0 feed with PRISM fields, one dc:creator per author."""
+    body = ""
+    for item in items:
+        creators = "".join(f"    <dc:creator>{escape(c)}</dc:creator>\n" for c in item.creators)
+        body += (
+            f'  <item rdf:about="https://doi.org/{item.doi}">\n'
+            f"    <title>{escape(item.title)}</title>\n"
+            f"    <link>https://doi.org/{item.doi}</link>\n"
+            f"    <description>{escape(item.abstract)}</description>\n{creators}"
+            f"    <dc:date>{item.published.isoformat()}</dc:date>\n"
+            f"    <prism:doi>{item.doi}</prism:doi>\n"
+            f"    <prism:publicationName>{escape(journal)}</prism:publicationName>\n"
+            "  </item>\n"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/">\n'
+        f'  <channel rdf:about="https://journal.example/toc">\n    <title>{escape(journal)}</title>\n'
+        "    <link>https://journal.example/toc</link>\n    <description>Latest articles</description>\n"
+        "  </channel>\n" + body + "</rdf:RDF>\n"
+    )
+
+
+def write_journal_feed(path: Path, items: list[JournalItem], journal: str = "SIAM J. Numer. Anal.") -> str:
+    path.write_text(journal_feed(items, journal), encoding="utf-8")
+    return str(path)

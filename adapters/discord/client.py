@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from adapters.discord.cog import PapersCog
 from adapters.discord.poster import BotRest, DiscordPoster
-from adapters.discord.views import MoreView, SaveButton
+from adapters.discord.views import DigestMoreButton, MoreView, SaveButton
 from bot.config import Settings
 from bot.platforms import PlatformUnavailable
 
@@ -76,7 +76,7 @@ class AcademicHubBot(commands.Bot):
         """After login, before the gateway: commands, persistent buttons, the digest poster, sync."""
         await self.add_cog(PapersCog(self))
         self.add_view(MoreView())
-        self.add_dynamic_items(SaveButton)
+        self.add_dynamic_items(SaveButton, DigestMoreButton)
         # `/papers digest now` posts through this bot's own HTTP client.
         self.engine.digests.register_poster("discord", lambda info: DiscordPoster(BotRest(self), info.key))
         if self.sync_commands:

@@ -29,7 +29,7 @@ from adapters.discord.render import (
     parent_embed,
     thread_name,
 )
-from adapters.discord.views import SaveButton
+from adapters.discord.views import DigestMoreButton, SaveButton
 from bot.delivery import PostedRef
 from bot.models import Digest, DigestEntry
 
@@ -146,6 +146,15 @@ def _save_view(entry: DigestEntry) -> discord.ui.View:
     return view
 
 
+def _more_view(digest: Digest) -> discord.ui.View | None:
+    """Show more under the parent when more papers matched than the thread holds."""
+    if not digest.more or digest.id is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    view.add_item(DigestMoreButton(digest.id))
+    return view
+
+
 class DiscordPoster:
     """Posts one channel's digest: a parent message, its thread, one embed per paper."""
 
@@ -209,8 +218,13 @@ class DiscordPoster:
         named = self._named(digest)
 
         async def send(http: HTTPClient) -> str:
+            # The View is built here because discord.py views need a running loop.
+            view = _more_view(digest)
             params = handle_message_parameters(
-                content=parent_content(named), embed=parent_embed(named), allowed_mentions=self.mentions
+                content=parent_content(named),
+                embed=parent_embed(named),
+                allowed_mentions=self.mentions,
+                view=view if view is not None else discord.utils.MISSING,
             )
             with params:
                 message = await http.send_message(self.channel_id, params=params)

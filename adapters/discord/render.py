@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 import discord
 from discord.utils import escape_markdown
 
-from bot.digest import HINT, author_line, parent_title, source_line
 from bot.models import Digest, DigestEntry, Paper, Reply
+from bot.presentation import author_line, parent_title, source_line, thread_note
 
 # Discord's documented limits (characters).
 CONTENT_MAX = 2000
@@ -30,6 +30,7 @@ BRAND = "AcademicHub"
 SAVE_PREFIX = "academichub:save:"
 SAVE_BY_MESSAGE = "~"  # the id did not fit in 100 characters: look the paper up by message id
 MORE_ID = "academichub:more"
+DIGEST_MORE_PREFIX = "academichub:digest-more:"  # + the digest id: Show more under a digest's parent
 COLOUR = 0xB31B1B  # arXiv red
 
 # Slack-style reaction names (settings.reaction_names) -> the unicode emoji Discord sends.
@@ -151,7 +152,7 @@ def fit_embeds(embeds: list[discord.Embed], total: int = EMBEDS_TOTAL_MAX) -> li
 
 def parent_content(digest: Digest) -> str:
     """The parent message's text: the title line and the hint."""
-    return cut(inert(f"{parent_title(digest)}\n{HINT}"), CONTENT_MAX)
+    return cut(inert(f"{parent_title(digest)}\n{thread_note(digest)}"), CONTENT_MAX)
 
 
 def parent_embed(digest: Digest) -> discord.Embed:

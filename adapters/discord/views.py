@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import discord
 
 from adapters.discord.render import (
+    DIGEST_MORE_PREFIX,
     EMBEDS_PER_REPLY,
     MORE_ID,
     SAVE_BY_MESSAGE,
@@ -85,11 +86,13 @@ async def caller_for(interaction: Interaction) -> Caller:
         channel_id = interaction.channel.parent_id
     elif not isinstance(interaction.channel, discord.TextChannel):
         channel_id = await parent_channel_id(interaction.client, channel_id)
+    permissions = getattr(interaction, "permissions", None)
     return Caller(
         platform="discord",
         workspace=str(interaction.guild_id or "dm"),
         channel=str(channel_id),
         user=str(interaction.user.id),
+        admin=bool(permissions and permissions.manage_channels),
     )
 
 
@@ -132,6 +135,17 @@ async def answer(interaction: Interaction, text: str, share: bool = False) -> No
     caller = await caller_for(interaction)
     reply = await asyncio.to_thread(engine.handle, text, caller)
     await send_reply(interaction, reply)
+    if reply.announcement:  # a change to the channel's radar or schedule: everyone sees it
+        await interaction.followup.send(
+            f"<@{caller.user}>: {plain(reply.announcement)}",
+            ephemeral=False,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+    if reply.follow_up is not None:  # the live arXiv look-up, after the answer from the store
+        more = await asyncio.to_thread(engine.follow_up, reply.follow_up)
+        if more is not None:
+            more.ephemeral = reply.ephemeral
+            await send_reply(interaction, more)
 
 
 class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"academichub:save:(?P<paper>.+)"):
@@ -183,6 +197,35 @@ class MoreButton(discord.ui.Button[Any]):
 
     async def callback(self, interaction: Interaction) -> None:
         await answer(interaction, "more")
+
+
+class DigestMoreButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=DIGEST_MORE_PREFIX + r"(?P<digest>\d+)"
+):
+    """Show more under a digest's parent: the clicker's next 5 of the matches beyond the thread."""
+
+    def __init__(self, digest_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Show more",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"{DIGEST_MORE_PREFIX}{digest_id}",
+            )
+        )
+        self.digest_id = digest_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> DigestMoreButton:
+        return cls(int(match["digest"]))
+
+    async def callback(self, interaction: Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        engine = engine_of(interaction.client)
+        caller = await caller_for(interaction)
+        reply = await asyncio.to_thread(engine.more_of_digest, caller, self.digest_id)
+        await send_reply(interaction, reply)
 
 
 class MoreView(discord.ui.View):

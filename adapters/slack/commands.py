@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from typing import Any
 
@@ -10,7 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import MORE_ACTION, escape, reply_message, unescape
+from adapters.slack.render import DIGEST_MORE_ACTION, MORE_ACTION, escape, reply_message, unescape
 from bot.engine import Engine
 from bot.models import Caller, Reply
 
@@ -71,11 +72,46 @@ async def _upload(reply: Reply, caller: Caller, client: AsyncWebClient) -> Reply
     return Reply(text=f"Sent `{attachment.filename}` to you in a direct message from AcademicHub.")
 
 
-async def answer(engine: Engine, text: str, caller: Caller, respond: AsyncRespond, client: Any) -> None:
-    """Run the text through the core's one grammar (off the event loop) and send the answer."""
+async def with_admin(caller: Caller, text: str, engine: Engine, client: Any) -> Caller:
+    """Mark workspace admins and owners (users.info) when the command changes the channel."""
+    if not engine.requires_admin(text):
+        return caller
     try:
+        user = (await client.users_info(user=caller.user)).get("user") or {}
+    except SlackApiError as exc:
+        log.info("users.info %s: %s", caller.user, exc.response.get("error"))
+        return caller
+    return dataclasses.replace(caller, admin=bool(user.get("is_admin") or user.get("is_owner")))
+
+
+async def announce(reply: Reply, caller: Caller, client: Any) -> None:
+    """A change to the channel's radar or schedule, posted for everyone in the channel."""
+    if not reply.announcement:
+        return
+    try:
+        await client.chat_postMessage(
+            channel=caller.channel,
+            text=f"<@{caller.user}>: {escape(reply.announcement)}",
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        log.warning("announcing a change in %s failed: %s", caller.channel, exc.response.get("error"))
+
+
+async def answer(engine: Engine, text: str, caller: Caller, respond: AsyncRespond, client: Any) -> None:
+    """Run the text through the core's one grammar (off the event loop) and send the answer;
+    then a channel change's announcement, and a live look-up's follow-up."""
+    try:
+        caller = await with_admin(caller, text, engine, client)
         reply = await asyncio.to_thread(engine.handle, text, caller)
         await send_reply(reply, caller, respond, client)
+        await announce(reply, caller, client)
+        if reply.follow_up is not None:
+            more = await asyncio.to_thread(engine.follow_up, reply.follow_up)
+            if more is not None:
+                more.ephemeral = reply.ephemeral
+                await send_reply(more, caller, respond, client)
     except Exception:  # the user has been acked already; they must still hear back
         log.exception("/papers %r for %s failed", text[:200], caller)
         await respond(text=FAILED, response_type="ephemeral", replace_original=False)
@@ -94,3 +130,16 @@ def register(app: AsyncApp, engine: Engine) -> None:
     async def show_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: Any) -> None:
         await ack()
         await answer(engine, "more", action_caller(body), respond, client)
+
+    @app.action(DIGEST_MORE_ACTION)
+    async def digest_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: Any) -> None:
+        await ack()
+        value = str((body.get("actions") or [{}])[0].get("value") or "")
+        caller = action_caller(body)
+        if not value.isdigit():
+            await respond(
+                text="That button carries no digest.", response_type="ephemeral", replace_original=False
+            )
+            return
+        reply = await asyncio.to_thread(engine.more_of_digest, caller, int(value))
+        await send_reply(reply, caller, respond, client)

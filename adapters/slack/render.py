@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.digest import HINT, author_line, parent_title, source_line
 from bot.models import Digest, DigestEntry, Paper, Reply
+from bot.presentation import author_line, parent_title, source_line, thread_note
 
 Block = dict[str, Any]
 
 SAVE_ACTION = "academichub_save"
 MORE_ACTION = "academichub_more"
+DIGEST_MORE_ACTION = "academichub_digest_more"  # value: the digest id
 LINK_ACTION_PREFIX = "academichub_open_"
 PAPER_EVENT = "academichub_paper"
 DIGEST_EVENT = "academichub_digest"
@@ -137,7 +138,10 @@ def parent_message(digest: Digest) -> dict[str, Any]:
     blocks: list[Block] = [{"type": "header", "text": plain(title, HEADER_LIMIT)}]
     if digest.briefing:
         blocks.append({"type": "section", "text": mrkdwn(clip(escape(digest.briefing), SECTION_LIMIT))})
-    blocks.append({"type": "context", "elements": [mrkdwn(escape(HINT))]})
+    blocks.append({"type": "context", "elements": [mrkdwn(escape(thread_note(digest)))]})
+    if digest.more and digest.id is not None:
+        more = {"type": "button", "action_id": DIGEST_MORE_ACTION, "text": plain("Show more", BUTTON_LIMIT)}
+        blocks.append({"type": "actions", "elements": [{**more, "value": str(digest.id)}]})
     return {
         "text": clip(escape(f"{title}\n{digest.briefing}".strip()), TEXT_LIMIT),
         "blocks": blocks,

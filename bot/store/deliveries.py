@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.store.tables import DeliveryRow, DigestRow
+from bot.store.tables import DeliveryRow, DigestRow, PaperRow
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """One match of a digest to record: in the thread, or held for Show more."""
+
+    number: int
+    paper_id: str
+    tldr: str
+    matched_authors: tuple[str, ...]
+    in_thread: bool
 
 
 def get_digest(*, session: Session, channel_key: str, day: dt.date) -> DigestRow | None:
@@ -18,17 +30,30 @@ def get_digest(*, session: Session, channel_key: str, day: dt.date) -> DigestRow
     ).scalar_one_or_none()
 
 
-def digest_days(*, session: Session, day: dt.date) -> tuple[dict[str, dt.date], set[str]]:
-    """For every channel at once: its latest digest day before `day`, and whether it has one on `day`."""
-    previous = dict(
-        session.execute(
-            select(DigestRow.channel_key, func.max(DigestRow.date))
-            .where(DigestRow.date < day)
-            .group_by(DigestRow.channel_key)
-        ).all()
+def digest_days(
+    *, session: Session, day: dt.date
+) -> tuple[dict[str, tuple[dt.date, dt.datetime | None]], set[str]]:
+    """For every channel at once: its latest digest before `day` as (day, cutoff), and whether
+    it has one on `day`."""
+    latest = (
+        select(DigestRow.channel_key, func.max(DigestRow.date).label("day"))
+        .where(DigestRow.date < day)
+        .group_by(DigestRow.channel_key)
+        .subquery()
     )
+    rows = session.execute(
+        select(DigestRow.channel_key, DigestRow.date, DigestRow.cutoff, DigestRow.created_at).join(
+            latest, (latest.c.channel_key == DigestRow.channel_key) & (latest.c.day == DigestRow.date)
+        )
+    )
+    previous = {r.channel_key: (r.date, _aware(r.cutoff or r.created_at)) for r in rows}
     today = set(session.execute(select(DigestRow.channel_key).where(DigestRow.date == day)).scalars())
     return previous, today
+
+
+def _aware(when: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
 
 
 def latest_digest_days(*, session: Session) -> dict[str, dt.date]:
@@ -40,21 +65,32 @@ def latest_digest_days(*, session: Session) -> dict[str, dt.date]:
 
 
 def posted_by_channel(*, session: Session, ids: Sequence[str]) -> dict[str, set[str]]:
-    """For these papers, which channels already hold them in a digest (posted once, ever)."""
+    """For these papers, which channels already hold them in a digest (posted once, ever) —
+    directly, or as a journal item that now points at the paper (one paper, two homes)."""
     out: dict[str, set[str]] = {}
     for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
         rows = session.execute(
-            select(DeliveryRow.channel_key, DeliveryRow.paper_id).where(
-                DeliveryRow.paper_id.in_(ids[start : start + 900])
-            )
+            select(DeliveryRow.channel_key, DeliveryRow.paper_id).where(DeliveryRow.paper_id.in_(chunk))
         )
-        for row in rows:
+        linked = session.execute(
+            select(DeliveryRow.channel_key, PaperRow.linked_to.label("paper_id"))
+            .join(PaperRow, PaperRow.id == DeliveryRow.paper_id)
+            .where(PaperRow.linked_to.in_(chunk))
+        )
+        for row in [*rows, *linked]:
             out.setdefault(row.channel_key, set()).add(row.paper_id)
     return out
 
 
 def create_digest(
-    *, session: Session, channel_key: str, day: dt.date, briefing: str, parent_text: str
+    *,
+    session: Session,
+    channel_key: str,
+    day: dt.date,
+    briefing: str,
+    parent_text: str,
+    cutoff: dt.datetime,
 ) -> DigestRow | None:
     """Insert the digest row; None when another process created it first."""
     row = DigestRow(
@@ -63,6 +99,7 @@ def create_digest(
         state="open",
         briefing=briefing,
         parent_text=parent_text,
+        cutoff=cutoff,
         created_at=dt.datetime.now(dt.UTC),
     )
     try:
@@ -74,21 +111,19 @@ def create_digest(
     return row
 
 
-def add_deliveries(
-    *, session: Session, digest: DigestRow, items: Sequence[tuple[int, str, str, list[str]]]
-) -> list[DeliveryRow]:
-    """One pending row per (number, paper id, tldr, matched authors); a paper another digest
-    already holds is skipped by the unique (channel, paper) key."""
+def add_deliveries(*, session: Session, digest: DigestRow, items: Sequence[NewDelivery]) -> list[DeliveryRow]:
+    """One row per match: `pending` for the thread, `held` for the rest (shown by Show more);
+    a paper another digest already holds is skipped by the unique (channel, paper) key."""
     rows: list[DeliveryRow] = []
-    for number, paper_id, tldr, matched in items:
+    for item in items:
         row = DeliveryRow(
             digest_id=digest.id,
             channel_key=digest.channel_key,
-            paper_id=paper_id,
-            number=number,
-            tldr=tldr,
-            matched_authors=matched,
-            state="pending",
+            paper_id=item.paper_id,
+            number=item.number,
+            tldr=item.tldr,
+            matched_authors=list(item.matched_authors),
+            state="pending" if item.in_thread else "held",
         )
         try:
             with session.begin_nested():
@@ -170,3 +205,33 @@ def recorded_parent(*, session: Session, digest_id: int) -> tuple[str, str | Non
     if row is None or row.parent_ref is None:
         return None
     return row.parent_ref, row.thread_ref
+
+
+def latest_overflowing_digest(*, session: Session, channel_key: str) -> DigestRow | None:
+    """The channel's newest posted digest that has matches beyond its thread (held rows)."""
+    held = select(DeliveryRow.digest_id).where(
+        DeliveryRow.channel_key == channel_key, DeliveryRow.state == "held"
+    )
+    return session.execute(
+        select(DigestRow)
+        .where(
+            DigestRow.channel_key == channel_key, DigestRow.parent_ref.is_not(None), DigestRow.id.in_(held)
+        )
+        .order_by(DigestRow.date.desc(), DigestRow.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def get_digest_by_id(*, session: Session, digest_id: int) -> DigestRow | None:
+    return session.get(DigestRow, digest_id)
+
+
+def thread_size(*, session: Session, digest_id: int) -> int:
+    """How many of the digest's matches went into its thread (the rest are held)."""
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(DeliveryRow)
+            .where(DeliveryRow.digest_id == digest_id, DeliveryRow.state != "held")
+        ).scalar_one()
+    )

@@ -383,20 +383,28 @@ def get_papers(*, session: Session, ids: Sequence[str]) -> dict[str, Paper]:
     return out
 
 
-def papers_announced_between(*, session: Session, after: Any, until: Any) -> list[Paper]:
-    """Papers whose announcement (or publication) day is in (after, until]."""
+def papers_in_window(
+    *, session: Session, after: Any, until: Any, arrived_after: dt.datetime | None
+) -> list[Paper]:
+    """A digest window's papers: arXiv papers whose listing day is in (after, until], and journal
+    items that arrived after `arrived_after` (whatever date they print) — linked ones aside."""
     columns = [_PAPERS.c[name] for name in _PAPER_FIELDS]  # plain rows: no ORM identity overhead
-    query = select(*columns).where(_PAPERS.c.linked_to.is_(None), _PAPERS.c.sort_date <= until)
+    listed = select(*columns).where(
+        _PAPERS.c.linked_to.is_(None), _PAPERS.c.arrived_at.is_(None), _PAPERS.c.sort_date <= until
+    )
     if after is not None:
-        query = query.where(_PAPERS.c.sort_date > after)
-    return [Paper(*row) for row in session.execute(query)]
+        listed = listed.where(_PAPERS.c.sort_date > after)
+    arrived = select(*columns).where(_PAPERS.c.linked_to.is_(None), _PAPERS.c.arrived_at.is_not(None))
+    if arrived_after is not None:
+        arrived = arrived.where(_PAPERS.c.arrived_at > arrived_after)
+    return [Paper(*row) for query in (listed, arrived) for row in session.execute(query)]
 
 
 def latest_announcement(*, session: Session, until: Any) -> Any:
-    """The newest announcement/publication day on or before `until`, or None."""
+    """The newest arXiv listing day on or before `until`, or None (journal items print any date)."""
     return session.execute(
         select(PaperRow.sort_date)
-        .where(PaperRow.sort_date <= until, PaperRow.linked_to.is_(None))
+        .where(PaperRow.sort_date <= until, PaperRow.linked_to.is_(None), PaperRow.arrived_at.is_(None))
         .order_by(PaperRow.sort_date.desc())
         .limit(1)
     ).scalar_one_or_none()

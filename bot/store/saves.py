@@ -134,3 +134,43 @@ def mark_notified(
         .values(notified_version=version)
     )
     return previous
+
+
+def savers_to_tell_of_journals(*, session: Session) -> list[tuple[SaveRow, str]]:
+    """Saves of a paper that now names its journal, whose saver has not been told of it."""
+    rows = session.execute(
+        select(SaveRow, PaperRow.journal)
+        .join(PaperRow, PaperRow.id == SaveRow.paper_id)
+        .where(SaveRow.saved.is_(True), PaperRow.journal.is_not(None), SaveRow.journal_notified.is_(None))
+    ).all()
+    return [(save, journal) for save, journal in rows if journal]
+
+
+def mark_journal_notified(
+    *, session: Session, workspace: str, user: str, paper_id: str, journal: str | None
+) -> str | None:
+    """Record the journal the saver has been told of; returns the previous value."""
+    row = session.get(SaveRow, (workspace, user, paper_id), with_for_update=True)
+    if row is None:
+        return None
+    previous = row.journal_notified
+    session.execute(
+        update(SaveRow)
+        .where(SaveRow.workspace == workspace, SaveRow.user == user, SaveRow.paper_id == paper_id)
+        .values(journal_notified=journal)
+    )
+    return previous
+
+
+def baseline_journal(*, session: Session, workspace: str, user: str, paper_id: str, journal: str) -> None:
+    """A saver who saved a paper that already names its journal needs no notice of it."""
+    session.execute(
+        update(SaveRow)
+        .where(
+            SaveRow.workspace == workspace,
+            SaveRow.user == user,
+            SaveRow.paper_id == paper_id,
+            SaveRow.journal_notified.is_(None),
+        )
+        .values(journal_notified=journal)
+    )

@@ -87,17 +87,25 @@ def get_cursor(*, session: Session, user_key: str, channel_key: str) -> CursorRo
     return session.get(CursorRow, (user_key, channel_key))
 
 
-def put_cursor(*, session: Session, user_key: str, channel_key: str, query: str, offset: int) -> None:
-    """Remember the caller's query and how far `/papers more` has gone."""
+def put_cursor(
+    *,
+    session: Session,
+    user_key: str,
+    channel_key: str,
+    query: str,
+    offset: int,
+    digest_id: int | None = None,
+) -> None:
+    """Remember the caller's query (or the digest they are paging through) and how far
+    `/papers more` has gone."""
     now = dt.datetime.now(dt.UTC)
+    values = {"query": query, "offset": offset, "digest_id": digest_id, "updated_at": now}
     row = session.get(CursorRow, (user_key, channel_key))
     if row is None:
-        session.add(
-            CursorRow(user_key=user_key, channel_key=channel_key, query=query, offset=offset, updated_at=now)
-        )
+        session.add(CursorRow(user_key=user_key, channel_key=channel_key, **values))
     else:
         session.execute(
             update(CursorRow)
             .where(CursorRow.user_key == user_key, CursorRow.channel_key == channel_key)
-            .values(query=query, offset=offset, updated_at=now)
+            .values(**values)
         )

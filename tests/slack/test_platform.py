@@ -29,7 +29,7 @@ ALLOWED = {
     "bot.models",
     "bot.query",
     "bot.config",
-    "bot.digest",
+    "bot.presentation",
     "bot.delivery",
     "bot.platforms",
 }

@@ -1,62 +1,12 @@
-"""Pure digest assembly: which papers a channel gets for a day, in which order, numbered."""
+"""The words every platform shows for a digest: its title, the hint under it, source and author lines."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-from bot.models import Digest, DigestEntry, Paper
+from bot.models import Digest, Paper
 
 HINT = "React 🔖 to save a paper · /papers more"
-
-
-@dataclass(frozen=True, slots=True)
-class Ranked:
-    """A matched paper with what orders it: radar strength, then lab interest, then recency."""
-
-    paper: Paper
-    radar_score: float
-    interest: float
-    matched_authors: tuple[str, ...]
-
-
-def _newest_key(paper: Paper) -> int:
-    day = paper.announced or paper.published or paper.updated
-    return day.toordinal() if day else 0
-
-
-def rank(
-    papers: Iterable[Paper],
-    matches: Mapping[str, tuple[float, Sequence[str]]],
-    interest: Mapping[str, float],
-    exclude: Iterable[str] = (),
-) -> list[Ranked]:
-    """The matched papers not excluded (already posted), best first."""
-    skip = set(exclude)
-    ranked = [
-        Ranked(p, matches[p.id][0], interest.get(p.id, 0.0), tuple(matches[p.id][1]))
-        for p in papers
-        if p.id in matches and p.id not in skip
-    ]
-    # Within a day, a higher arXiv id was submitted later: newest first throughout.
-    ranked.sort(key=lambda r: r.paper.id, reverse=True)
-    ranked.sort(key=lambda r: (-r.radar_score, -r.interest, -_newest_key(r.paper)))
-    return ranked
-
-
-def assemble(channel: str, day: dt.date, ranked: Sequence[Ranked], cap: int) -> Digest:
-    """Number the first `cap` ranked papers; the rest stay behind `/papers more`."""
-    entries = [
-        DigestEntry(
-            number=i,
-            paper=r.paper,
-            matched_authors=list(r.matched_authors),
-            score=r.radar_score + r.interest,
-        )
-        for i, r in enumerate(ranked[:cap], start=1)
-    ]
-    return Digest(channel=channel, date=day, entries=entries, total=len(ranked))
 
 
 def parent_title(digest: Digest) -> str:
@@ -67,6 +17,17 @@ def parent_title(digest: Digest) -> str:
     if not where.startswith("#") and digest.channel_name:
         where = f"#{where}"
     return f"📚 AcademicHub · {digest.date:%a %d %b %Y} · {count} new {noun} for {where}"
+
+
+def thread_note(digest: Digest) -> str:
+    """The line under the briefing: how to save, and — when more matched than the thread
+    holds — how many, and how to see the rest."""
+    if not digest.more:
+        return HINT
+    return (
+        f"{digest.total} papers match; {len(digest.entries)} here · Show more (or /papers more) "
+        f"for the other {len(digest.more)} · React 🔖 to save a paper"
+    )
 
 
 def source_line(paper: Paper) -> str:
