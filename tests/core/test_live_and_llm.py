@@ -24,25 +24,58 @@ DAY = dt.date(2026, 6, 16)
 LAB = ChannelConfig(platform="console", id="lab", radar=["cat:cs.LG"])
 
 
-def test_author_with_few_stored_papers_asks_arxiv_and_stores_what_comes(
+def test_author_with_few_stored_papers_asks_arxiv_after_answering(
     sqlite_url: str, engine_factory: Callable[..., Engine]
 ) -> None:
+    """The store answers at once; the live look-up follows, and what it found is stored."""
     body = (FIXTURES / "arxiv_api" / "legacy2016_au_del_maestro.xml").read_bytes()
     with FeedServer(FIXTURES) as server:
         server.route("/api/query", body)
         engine = engine_factory(sqlite_url, ACADEMICHUB_ARXIV_API_URL=server.url("/api/query"))
-        reply = engine.handle("author Del Maestro", CALLER)
+        first = engine.handle("author Del Maestro", CALLER)
+        assert server.count("/api/query") == 0, "the first answer never waits for arXiv"
+        assert "No papers found" in first.text and first.follow_up is not None
+        more = engine.follow_up(first.follow_up)
         assert server.count("/api/query") >= 1  # paged by the arxiv client, one request per 3 s
-    assert "found live on arXiv" in reply.text and len(reply.papers) == 5
-    assert engine.search("author Del Maestro", limit=20)  # stored for next time
+        again = engine.handle("author Del Maestro", CALLER)
+    assert more is not None and "Found more on arXiv" in more.text and len(more.papers) == 5
+    assert len(again.papers) == 5 and again.follow_up is None, "stored for next time"
 
 
-def test_offline_live_lookup_answers_from_the_store_and_says_so(
+def test_offline_live_lookup_fails_once_then_pauses(
     sqlite_url: str, engine_factory: Callable[..., Engine]
 ) -> None:
     engine = engine_factory(sqlite_url)  # the API URL points at a closed port
     reply = engine.handle("author Nobody", CALLER)
-    assert not reply.error and "live arXiv lookup failed" in reply.text
+    assert not reply.error and reply.follow_up is not None
+    failed = engine.follow_up(reply.follow_up)
+    assert failed is not None and "live arXiv look-up failed" in failed.text
+    started = time.monotonic()
+    second = engine.follow_up(engine.handle("author Somebody Else", CALLER).follow_up)  # type: ignore[arg-type]
+    assert second is not None and "not asking again" in second.text
+    assert time.monotonic() - started < 1.0, "the breaker answers without trying"
+
+
+def test_a_silent_arxiv_costs_one_deadline_not_one_per_question() -> None:
+    """A server that accepts connections and never answers: the deadline, then the breaker."""
+    import socket
+
+    from bot.live import LiveArxiv
+    from bot.sources.arxiv_api import ArxivClient, RateLimiter
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/query"
+        client = ArxivClient(api_url=url, timeout=5, limiter=RateLimiter(0))
+        live = LiveArxiv(client, deadline=0.5, cool_off=60)
+        started = time.monotonic()
+        first = live.authors(("Grohs",))
+        rest = [live.authors((f"Name{i}",)) for i in range(20)]
+        took = time.monotonic() - started
+    assert first.error and "within 0.5 s" in first.error
+    assert all(r.error and "not asking again" in r.error for r in rest)
+    assert took < 2.0
 
 
 def six_papers(tmp_path: Path) -> str:

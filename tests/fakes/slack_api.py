@@ -54,6 +54,7 @@ class State:
     files: list[dict[str, Any]] = field(default_factory=list)  # completed uploads
     channel_names: dict[str, str] = field(default_factory=dict)
     outside: set[str] = field(default_factory=set)  # channels the bot has not joined (history refused)
+    admins: set[str] = field(default_factory=set)  # users.info says is_admin for these users
 
 
 def _truthy(value: Any) -> bool:
@@ -205,6 +206,17 @@ class FakeSlack:
         self.state.ephemeral.append(dict(args))
         return {"ok": True, "message_ts": self.next_ts()}
 
+    def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """users.info as Slack answers it (the fields the app reads: is_admin, is_owner, tz)."""
+        user = str(args.get("user") or "")
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        admin = user in self.state.admins
+        return {
+            "ok": True,
+            "user": {"id": user, "team_id": self.team_id, "is_admin": admin, "is_owner": False, "tz": "UTC"},
+        }
+
     def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("users") or "").split(",")[0]
         return {"ok": True, "channel": {"id": "D" + user.lstrip("U")}}
@@ -327,7 +339,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)
 
     def do_GET(self) -> None:
-        self._send(404, {"ok": False, "error": "not_found"})
+        """Web API methods called with GET carry their arguments in the query (users.info)."""
+        fake = self.server.owner
+        parts = urlsplit(self.path)
+        if not parts.path.startswith("/api/"):
+            return self._send(404, {"ok": False, "error": "not_found"})
+        with fake.lock:
+            try:
+                self._api(fake, parts.path.removeprefix("/api/"), parts.query.encode())
+            finally:
+                fake.lock.notify_all()
 
     def do_POST(self) -> None:
         fake = self.server.owner
