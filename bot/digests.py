@@ -4,8 +4,10 @@ recorded in the outbox and posted."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.calendar import is_listing_day, no_listing_reason
@@ -28,6 +30,20 @@ PosterFactory = Callable[[ChannelInfo], Poster]
 # digest selected its papers may carry arrival times just before that cutoff. Items seen twice
 # this way are still posted once (deliveries are unique per channel and paper).
 ARRIVAL_SLACK = dt.timedelta(minutes=15)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Selecting 100 channels' matches allocates tens of thousands of small acyclic objects
+    beside a large live heap (the window's papers and radar index); each full collection the
+    allocations trigger walks that heap for nothing (measured: up to a third of the build)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class UnknownChannel(LookupError):
@@ -97,9 +113,9 @@ class Digests:
         """
         now = dt.datetime.now(dt.UTC)
         self._forget()
-        chosen = [
-            (info, self.select(info, day or info.local_date(now), now)) for info in self._targets(channel)
-        ]
+        targets = self._targets(channel)
+        with _no_cyclic_gc():
+            chosen = [(info, self.select(info, day or info.local_date(now), now)) for info in targets]
         self._summarize(chosen)
         return [digest for _, digest in chosen]
 

@@ -58,6 +58,10 @@ class LiveArxiv:
         # Requests outlive a missed deadline (their own timeout ends them); a few threads suffice
         # because the breaker stops new ones after a failure.
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="arxiv-live")
+        # One look-up at a time: arXiv takes one request per 3 s anyway, and while the first
+        # of many is finding out that the API is dead, the others wait for its verdict
+        # instead of each spending a deadline of their own.
+        self._turn = threading.Semaphore(1)
 
     @property
     def enabled(self) -> bool:
@@ -81,6 +85,16 @@ class LiveArxiv:
         client = self.client
         if client is None:
             return LiveAnswer([], "the live arXiv look-up is off in this process")
+        if not self._turn.acquire(timeout=self.deadline):
+            return LiveAnswer([], "arXiv is busy with other look-ups; ask again in a minute")
+        try:
+            return self._ask_in_turn(key, call, client)
+        finally:
+            self._turn.release()
+
+    def _ask_in_turn(
+        self, key: str, call: Callable[[ArxivClient], list[Paper]], client: ArxivClient
+    ) -> LiveAnswer:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(key)

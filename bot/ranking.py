@@ -43,16 +43,11 @@ def rank(
     return ranked
 
 
-def _entry(number: int, r: Ranked) -> DigestEntry:
-    return DigestEntry(
-        number=number,
-        paper=r.paper,
-        matched_authors=list(r.match.matched_authors),
-        score=r.match.score + r.interest,
-    )
-
-
 def assemble(channel: str, day: dt.date, ranked: Sequence[Ranked], cap: int) -> Digest:
     """Number every ranked paper: the first `cap` form the thread, the rest `more` (Show more)."""
-    entries = [_entry(i, r) for i, r in enumerate(ranked, start=1)]
+    # Positional: a channel can match hundreds of papers, 100 channels tens of thousands.
+    entries = [
+        DigestEntry(i, r.paper, "", list(r.match.matched_authors), r.match.score + r.interest)
+        for i, r in enumerate(ranked, start=1)
+    ]
     return Digest(channel=channel, date=day, entries=entries[:cap], more=entries[cap:], total=len(ranked))

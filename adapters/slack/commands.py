@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -99,16 +100,25 @@ async def announce(reply: Reply, caller: Caller, client: Any) -> None:
         log.warning("announcing a change in %s failed: %s", caller.channel, exc.response.get("error"))
 
 
-async def answer(engine: Engine, text: str, caller: Caller, respond: AsyncRespond, client: Any) -> None:
+async def answer(
+    engine: Engine,
+    text: str,
+    caller: Caller,
+    respond: AsyncRespond,
+    client: Any,
+    follow_ups: Executor | None = None,
+) -> None:
     """Run the text through the core's one grammar (off the event loop) and send the answer;
-    then a channel change's announcement, and a live look-up's follow-up."""
+    then a channel change's announcement, and a live look-up's follow-up — on threads of its
+    own, so that slow look-ups never hold up anyone's first answer."""
     try:
         caller = await with_admin(caller, text, engine, client)
         reply = await asyncio.to_thread(engine.handle, text, caller)
         await send_reply(reply, caller, respond, client)
         await announce(reply, caller, client)
         if reply.follow_up is not None:
-            more = await asyncio.to_thread(engine.follow_up, reply.follow_up)
+            loop = asyncio.get_running_loop()
+            more = await loop.run_in_executor(follow_ups, engine.follow_up, reply.follow_up)
             if more is not None:
                 more.ephemeral = reply.ephemeral
                 await send_reply(more, caller, respond, client)
@@ -119,12 +129,13 @@ async def answer(engine: Engine, text: str, caller: Caller, respond: AsyncRespon
 
 def register(app: AsyncApp, engine: Engine) -> None:
     """The slash command and the Show-more button."""
+    follow_ups = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-follow-up")
 
     @app.command("/papers")
     async def papers_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: Any) -> None:
         await ack()  # first: Slack gives up after 3 s, and a search may take longer under load
         text = unescape(str(body.get("text") or "")).strip()
-        await answer(engine, text, command_caller(body), respond, client)
+        await answer(engine, text, command_caller(body), respond, client, follow_ups)
 
     @app.action(MORE_ACTION)
     async def show_more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: Any) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,28 +113,28 @@ def create_digest(
     return row
 
 
-def add_deliveries(*, session: Session, digest: DigestRow, items: Sequence[NewDelivery]) -> list[DeliveryRow]:
+def add_deliveries(*, session: Session, digest: DigestRow, items: Sequence[NewDelivery]) -> None:
     """One row per match: `pending` for the thread, `held` for the rest (shown by Show more);
-    a paper another digest already holds is skipped by the unique (channel, paper) key."""
-    rows: list[DeliveryRow] = []
-    for item in items:
-        row = DeliveryRow(
-            digest_id=digest.id,
-            channel_key=digest.channel_key,
-            paper_id=item.paper_id,
-            number=item.number,
-            tldr=item.tldr,
-            matched_authors=list(item.matched_authors),
-            state="pending" if item.in_thread else "held",
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            continue
-        rows.append(row)
-    return rows
+    a paper another digest already holds is skipped by the unique (channel, paper) key. One
+    INSERT … ON CONFLICT DO NOTHING: a channel may match hundreds of papers a day."""
+    rows = [
+        {
+            "digest_id": digest.id,
+            "channel_key": digest.channel_key,
+            "paper_id": item.paper_id,
+            "number": item.number,
+            "tldr": item.tldr,
+            "matched_authors": list(item.matched_authors),
+            "state": "pending" if item.in_thread else "held",
+        }
+        for item in items
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(DeliveryRow).on_conflict_do_nothing(index_elements=["channel_key", "paper_id"])
+    session.execute(statement, rows)
 
 
 def deliveries_of(*, session: Session, digest_id: int) -> list[DeliveryRow]:

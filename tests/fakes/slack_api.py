@@ -364,7 +364,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.faults.crashed:
             return self._drop()
         if path.startswith("/respond/"):
-            fake.state.responses.append({"path": path, **json.loads(raw or b"{}")})
+            fake.state.responses.append({"path": path, "at": time.monotonic(), **json.loads(raw or b"{}")})
             return self._send(200, b"ok")
         if path.startswith("/upload/v1/"):
             fake.state.uploads[path.rsplit("/", 1)[1]] = raw
