@@ -107,12 +107,6 @@ def arxiv_first_version_month(arxiv_id: str) -> dt.date | None:
 
 
 def paper_date(paper_id: str, published: dt.date | None, fallback: dt.date | None = None) -> dt.date | None:
-    """When a paper appeared: its first version's month for arXiv (the id encodes it; the day
-    comes from `published` when that is in the same month), else the publication date — never
-    the day we stored it."""
-    minted = arxiv_first_version_month(paper_id)
-    if minted is None:
-        return published or fallback
-    if published is not None and (published.year, published.month) == (minted.year, minted.month):
-        return published
-    return minted
+    """When a paper appeared: its first version's (or the journal's) publication date; when a
+    source gave none, an arXiv id's month (the id encodes it) — never the day we stored it."""
+    return published or arxiv_first_version_month(paper_id) or fallback

@@ -122,6 +122,7 @@ def run_scheduler(engine: Engine, send_notice: Callable[[VersionNotice], None] |
     signal.signal(signal.SIGINT, on_signal)
     clock = build_clock(scheduler)
     clock.start()
+    log.info("scheduler running: feeds after arXiv's nightly rebuild, digests at each channel's time")
     clock.add_job(scheduler.fetch, id="catch-up")  # once, now: fetch, then post anything missed
     stop.wait()
     clock.shutdown(wait=True)

@@ -145,7 +145,11 @@ def test_run_scheduler_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [EXE, "run", "scheduler"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    time.sleep(4)
+    assert proc.stderr is not None
+    started = time.monotonic()
+    for line in proc.stderr:  # a busy machine may take a while to import everything
+        if "scheduler running" in line or time.monotonic() - started > 60:
+            break
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=20)

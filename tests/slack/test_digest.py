@@ -50,7 +50,8 @@ def test_digest_posts_one_parent_and_one_reply_per_paper(engine: Engine, slack: 
     assert header["type"] == "header"
     assert header["text"]["text"].startswith("📚 AcademicHub · Tue 16 Jun 2026 ·")
     assert header["text"]["text"].endswith("for #ml-papers")  # the name from conversations.info
-    assert "React 🔖 to save a paper · /papers more" in str(parent["blocks"][-1])
+    assert f"{digest.total} papers match; 25 here" in str(parent["blocks"][-2])
+    assert parent["blocks"][-1]["elements"][0]["text"]["text"] == "Show more"
     assert {m["thread_ts"] for m in replies} == {parent["ts"]}
     assert list(paper_ids(replies)) == [e.paper.id for e in digest.entries]
     assert all(m["metadata"]["event_payload"]["digest"] == f"{CHANNEL_KEY}|2026-06-16" for m in replies)
