@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     arxiv_api_url: str = Field("https://export.arxiv.org/api/query", alias="ACADEMICHUB_ARXIV_API_URL")
     http_timeout: float = Field(20.0, alias="ACADEMICHUB_HTTP_TIMEOUT", gt=0)
     admins: str = Field("", alias="ACADEMICHUB_ADMINS")
+    post_concurrency: int = Field(64, alias="ACADEMICHUB_POST_CONCURRENCY", ge=1, le=1000)
+    workspace_posts_per_second: float = Field(50.0, alias="ACADEMICHUB_WORKSPACE_POSTS_PER_SECOND", ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -124,6 +124,12 @@ class Outbox:
             cutoff=cutoff,
         )
 
+    def finished(self, digest: Digest) -> bool:
+        """True when the digest is recorded and every message of its thread was sent."""
+        with self.db.reading() as session:
+            row = repo.get_digest(session=session, channel_key=digest.channel, day=digest.date)
+            return row is not None and row.state == "done"
+
     def latest_with_more(self, channel_key: str) -> tuple[int, dt.datetime] | None:
         """The channel's newest posted digest with matches beyond its thread: (id, recorded at)."""
         with self.db.reading() as session:

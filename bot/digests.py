@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -104,18 +105,24 @@ class Digests:
         return [info]
 
     def build_all(self, channel: str | None = None, day: dt.date | None = None) -> list[Digest]:
-        """Each channel's digest for `day` (default: today in the channel's time zone).
+        """Each channel's digest for `day` (default: today in the channel's time zone)."""
+        now = dt.datetime.now(dt.UTC)
+        return self.build_each([(info, day or info.local_date(now)) for info in self._targets(channel)], now)
+
+    def build_each(
+        self, wanted: Sequence[tuple[ChannelInfo, dt.date]], now: dt.datetime | None = None
+    ) -> list[Digest]:
+        """The digests of these (channel, day) pairs.
 
         Papers are selected for every channel first, then summarised in one pass per
         language, so the LLM sees each unique paper once: ⌈unique / batch⌉ TL;DR requests
         plus one briefing per digest. Only the thread's papers are summarised; the rest get a
         TL;DR when someone asks for them (Show more).
         """
-        now = dt.datetime.now(dt.UTC)
+        now = now or dt.datetime.now(dt.UTC)
         self._forget()
-        targets = self._targets(channel)
         with _no_cyclic_gc():
-            chosen = [(info, self.select(info, day or info.local_date(now), now)) for info in targets]
+            chosen = [(info, self.select(info, day, now)) for info, day in wanted]
         self._summarize(chosen)
         return [digest for _, digest in chosen]
 
@@ -124,12 +131,38 @@ class Digests:
     ) -> list[Digest]:
         """Build, then (unless dry-run) record and post every due digest; `posted` says how much."""
         digests = self.build_all(channel, day)
-        if dry_run:
-            return digests
-        for digest in digests:
-            if digest.entries:
-                digest.posted = self._post(digest)
+        if not dry_run:
+            self.post(digests)
         return digests
+
+    def post(self, digests: Sequence[Digest], *, raise_errors: bool = True) -> list[BaseException]:
+        """Record and post digests, channels side by side: Slack and Discord pace each channel,
+        not the workspace, so 100 channels' threads take about the time of one. A digest left
+        half-posted by a process that died is taken over and finished (its lease is a dead
+        owner's). Returns the failures; raises the first of them unless told not to."""
+        due = [d for d in digests if d.entries]
+        failures: list[BaseException] = []
+        for _attempt in range(2):  # the second pass finishes what a dead poster left
+            if not due:
+                break
+            workers = min(len(due), self.settings.post_concurrency)
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="post") as pool:
+                outcomes = list(pool.map(self._post_safely, due))
+            failures += [o for o in outcomes if isinstance(o, BaseException)]
+            for digest, outcome in zip(due, outcomes, strict=True):
+                if isinstance(outcome, int):
+                    digest.posted += outcome
+            due = [d for d, o in zip(due, outcomes, strict=True) if o == 0 and not self.outbox.finished(d)]
+        if failures and raise_errors:
+            raise failures[0]
+        return failures
+
+    def _post_safely(self, digest: Digest) -> int | BaseException:
+        try:
+            return self._post(digest)
+        except Exception as exc:  # one channel's failure must not stop the others
+            log.exception("posting %s for %s failed", digest.channel, digest.date)
+            return exc
 
     def build(self, info: ChannelInfo, day: dt.date) -> Digest:
         """One channel's digest, summarised."""

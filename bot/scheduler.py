@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.calendar import EASTERN
 from bot.channels import ChannelInfo
 from bot.library import VersionNotice
-from bot.models import EmptyKind
+from bot.models import Digest, EmptyKind
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -68,30 +68,35 @@ class Scheduler:
         self.tick()
 
     def tick(self, now: dt.datetime | None = None) -> int:
-        """Post every due digest; returns how many messages were posted."""
+        """Post every due digest, channels side by side; returns how many messages were posted."""
         now = now or dt.datetime.now(dt.UTC)
-        posted = 0
         with self._lock:  # the 1-minute tick and a post-fetch tick never overlap
             last = self.engine.digests.last_digest_days()
-            for info in self.engine.channels.all():
-                for day in due_days(info, last.get(info.key), now):
-                    if (info.key, day) not in self._settled:
-                        posted += self._post(info, day)
-        return posted
+            wanted = [
+                (info, day)
+                for info in self.engine.channels.all()
+                for day in due_days(info, last.get(info.key), now)
+                if (info.key, day) not in self._settled
+            ]
+            if not wanted:
+                return 0
+            try:
+                digests = self.engine.digests.build_each(wanted, now)
+            except Exception:  # a store fault: every channel is retried next tick
+                log.exception("building %d due digests failed", len(wanted))
+                return 0
+            self.engine.digests.post(digests, raise_errors=False)  # failures are logged, retried next tick
+            for digest in digests:
+                self._note(digest)
+            return sum(d.posted for d in digests)
 
-    def _post(self, info: ChannelInfo, day: dt.date) -> int:
-        try:
-            [digest] = self.engine.digests.post_all(channel=info.key, day=day)
-        except Exception:  # one channel's failure must not stop the others; retried next tick
-            log.exception("posting %s for %s failed", info.key, day)
-            return 0
+    def _note(self, digest: Digest) -> None:
         if not digest.entries and digest.empty is not EmptyKind.NOT_FETCHED:
-            self._settled.add((info.key, day))  # a holiday or nothing matched: no retry today
+            self._settled.add((digest.channel, digest.date))  # a holiday or nothing matched: no retry today
         if digest.entries:
-            log.info("%s %s: posted %d messages", info.key, day, digest.posted)
+            log.info("%s %s: posted %d messages", digest.channel, digest.date, digest.posted)
         else:
-            log.info("%s %s: nothing to post: %s", info.key, day, digest.reason)
-        return digest.posted
+            log.info("%s %s: nothing to post: %s", digest.channel, digest.date, digest.reason)
 
 
 def build_clock(scheduler: Scheduler) -> BackgroundScheduler:

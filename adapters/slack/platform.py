@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Protocol
 
-from adapters.slack.poster import SlackPoster, split_channel_key, web_client
+from adapters.slack.poster import SlackPoster, WorkspaceCap, split_channel_key, web_client
 from bot.engine import Engine
 from bot.platforms import PlatformUnavailable
 
@@ -38,10 +39,23 @@ class SlackPlatform:
 
     name = "slack"
 
+    def __init__(self) -> None:
+        self._caps: dict[str, WorkspaceCap] = {}
+        self._caps_lock = threading.Lock()
+
+    def workspace_cap(self, team: str, per_second: float) -> WorkspaceCap:
+        """The one cap every poster thread of this process shares for a workspace."""
+        with self._caps_lock:
+            if team not in self._caps:
+                self._caps[team] = WorkspaceCap(per_second)
+            return self._caps[team]
+
     def poster(self, engine: Engine, channel_info: ChannelRef) -> SlackPoster:
         """Post to `slack:TEAM/CHANNEL` with that workspace's bot token; no running app needed."""
         team, channel = split_channel_key(channel_info.key)
-        return SlackPoster(web_client(token_for(engine, team), engine.settings.slack_api_url), channel)
+        client = web_client(token_for(engine, team), engine.settings.slack_api_url)
+        cap = self.workspace_cap(team, engine.settings.workspace_posts_per_second)
+        return SlackPoster(client, channel, cap=cap)
 
     def run(self, engine: Engine) -> int:
         """`academichub run slack`: serve until stopped."""

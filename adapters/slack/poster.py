@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,6 +42,28 @@ def web_client(token: str, base_url: str, retries: int = 5) -> WebClient:
     )
 
 
+class WorkspaceCap:
+    """At most `per_second` messages a second into one workspace, across every channel's
+    poster thread of this process (Slack limits channels to ~1 message/s and workspaces too)."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        """Claim the next slot and sleep until it comes (slots are handed out in order)."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
 class SlackPoster:
     """Implements bot.delivery.Poster for one Slack channel."""
 
@@ -50,12 +73,14 @@ class SlackPoster:
         channel: str,
         *,
         pace: float = PACE_SECONDS,
+        cap: WorkspaceCap | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.channel = channel
         self.pace = pace
+        self.cap = cap
         self._clock = clock
         self._sleep = sleep
         self._last_post: float | None = None
@@ -123,11 +148,13 @@ class SlackPoster:
         return str(response["ts"])
 
     def _wait_turn(self) -> None:
-        if self._last_post is None or self.pace <= 0:
-            return
-        wait = self.pace - (self._clock() - self._last_post)
-        if wait > 0:
-            self._sleep(wait)
+        """The channel's pace first (one message a second), then the workspace's turn."""
+        if self._last_post is not None and self.pace > 0:
+            wait = self.pace - (self._clock() - self._last_post)
+            if wait > 0:
+                self._sleep(wait)
+        if self.cap is not None:
+            self.cap.wait()
 
     def _pages(self, method: str, max_pages: int | None, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Every message of conversations.history / .replies, with metadata, page by page."""

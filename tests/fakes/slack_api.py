@@ -41,6 +41,7 @@ class Faults:
     rate_limited_method: str | None = None  # only calls to this method, when set
     posts_before_crash: int | None = None  # chat.postMessage calls answered before the "crash"
     sticky: bool = True  # after the crash every request is dropped unanswered (the poster is gone)
+    latency: float = 0.0  # seconds each Web API call takes (the network and Slack), calls in parallel
     crashed: bool = False
 
 
@@ -354,6 +355,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.owner
         raw = self._body()
         path = urlsplit(self.path).path
+        if fake.faults.latency and path.startswith("/api/"):
+            time.sleep(fake.faults.latency)  # outside the lock: Slack answers calls in parallel
         with fake.lock:
             try:
                 self._route(fake, path, raw)
