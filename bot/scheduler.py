@@ -58,14 +58,24 @@ class Scheduler:
         self._lock = threading.Lock()
 
     def fetch(self) -> None:
-        """Ingest every configured source, tell savers about new versions, then post what is due."""
+        """Ingest every configured source, tell savers about new versions, then post what is due.
+
+        Any number of clock processes may share a store: one of them fetches and sends the
+        notices (the others skip that round); all of them post, sharing the digests by lease."""
+        with self.engine.db.only_one("fetch") as leading:
+            if leading:
+                self._fetch_and_notify()
+            else:
+                log.info("another clock process is fetching; this one only posts")
+        self.tick()
+
+    def _fetch_and_notify(self) -> None:
         if self.engine.file_config.sources:
             report = self.engine.ingest()
             for failed in (s for s in report.sources if s.status == "failed"):
                 log.warning("source %s failed: %s", failed.source, failed.error)
         if self.send_notice is not None:
             self.engine.library.send_version_notices(self.send_notice)
-        self.tick()
 
     def tick(self, now: dt.datetime | None = None) -> int:
         """Post every due digest, channels side by side; returns how many messages were posted."""

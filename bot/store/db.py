@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -378,6 +380,37 @@ class Database:
             return True
         except SQLAlchemyError:
             return False
+
+    @contextmanager
+    def only_one(self, job: str) -> Iterator[bool]:
+        """True for the one process (of any number on this store) that may run `job` now;
+        the others get False and skip it. PostgreSQL's advisory lock, held for the block; on
+        SQLite a lock on a file beside the store."""
+        if self.dialect == "postgresql":
+            key = zlib.crc32(f"academichub:{job}".encode())
+            with self.engine.connect() as conn:
+                got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+                try:
+                    yield got
+                finally:
+                    if got:
+                        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                        conn.commit()
+            return
+        path = self.sqlite_path
+        if path is None:  # an in-memory store belongs to one process
+            yield True
+            return
+        with open(f"{path}-{job}.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def dispose(self) -> None:
         self.engine.dispose()
