@@ -143,26 +143,47 @@ class Digests:
         due = [d for d in digests if d.entries]
         failures: list[BaseException] = []
         for _attempt in range(2):  # the second pass finishes what a dead poster left
-            if not due:
+            # Recorded and given a poster here, one by one: the platform's first import and
+            # the outbox rows are not work for a hundred threads to queue for.
+            ready: list[tuple[Digest, Callable[[], int]]] = []
+            for digest in due:
+                try:
+                    job = self._prepare(digest)
+                except Exception as exc:
+                    log.exception("preparing %s for %s failed", digest.channel, digest.date)
+                    failures.append(exc)
+                    continue
+                if job is not None:
+                    ready.append((digest, job))
+            if not ready:
                 break
-            workers = min(len(due), self.settings.post_concurrency)
+            workers = min(len(ready), self.settings.post_concurrency)
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="post") as pool:
-                outcomes = list(pool.map(self._post_safely, due))
+                outcomes = list(pool.map(_run_safely, [job for _, job in ready]))
             failures += [o for o in outcomes if isinstance(o, BaseException)]
-            for digest, outcome in zip(due, outcomes, strict=True):
+            for (digest, _job), outcome in zip(ready, outcomes, strict=True):
                 if isinstance(outcome, int):
                     digest.posted += outcome
-            due = [d for d, o in zip(due, outcomes, strict=True) if o == 0 and not self.outbox.finished(d)]
+            due = [
+                d for (d, _), o in zip(ready, outcomes, strict=True) if o == 0 and not self.outbox.finished(d)
+            ]
         if failures and raise_errors:
             raise failures[0]
         return failures
 
-    def _post_safely(self, digest: Digest) -> int | BaseException:
-        try:
-            return self._post(digest)
-        except Exception as exc:  # one channel's failure must not stop the others
-            log.exception("posting %s for %s failed", digest.channel, digest.date)
-            return exc
+    def _prepare(self, digest: Digest) -> Callable[[], int] | None:
+        """Record the digest; the call that posts it (None when another process recorded it away)."""
+        digest_id = self.outbox.record(digest)
+        if digest_id is None:
+            return None
+        info = self.channels.info(digest.channel)
+        assert info is not None
+        factory = self.posters.get(info.platform)
+        if factory is None:
+            raise UnknownChannel(f"no poster for {info.platform} channels in this process")
+        stored = self.outbox.stored(info.key, digest.date, info.name) or digest
+        poster = factory(info)
+        return lambda: DeliveryService(self.db).post(digest_id, stored, poster)
 
     def build(self, info: ChannelInfo, day: dt.date) -> Digest:
         """One channel's digest, summarised."""
@@ -265,14 +286,10 @@ class Digests:
             return EmptyKind.NOT_FETCHED, f"no papers stored for {day:%a %d %b %Y} yet (has a fetch run?)"
         return EmptyKind.NO_MATCH, f"nothing matched your radar among {len(papers)} papers"
 
-    def _post(self, digest: Digest) -> int:
-        digest_id = self.outbox.record(digest)
-        if digest_id is None:
-            return 0
-        info = self.channels.info(digest.channel)
-        assert info is not None
-        factory = self.posters.get(info.platform)
-        if factory is None:
-            raise UnknownChannel(f"no poster for {info.platform} channels in this process")
-        stored = self.outbox.stored(info.key, digest.date, info.name) or digest
-        return DeliveryService(self.db).post(digest_id, stored, factory(info))
+
+def _run_safely(job: Callable[[], int]) -> int | BaseException:
+    try:
+        return job()
+    except Exception as exc:  # one channel's failure must not stop the others
+        log.exception("posting a digest failed")
+        return exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,10 +42,14 @@ class PlatformUnavailable(RuntimeError):
     """A platform whose adapter is missing or cannot start; the message is for people."""
 
 
+@cache
 def _entry_points() -> dict[str, EntryPoint]:
+    # Scanning the installed distributions costs tens of milliseconds; posters are made per
+    # channel, from many threads at once.
     return {ep.name: ep for ep in entry_points(group="academichub.platforms")}
 
 
+@cache
 def load_platform(name: str) -> Platform:
     """One platform plug-in, imported on first use (Slack's and Discord's libraries are slow
     to import; a CLI call that never posts should not pay for them)."""

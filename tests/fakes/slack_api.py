@@ -296,6 +296,7 @@ def _json_arg(value: Any) -> Any:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # many poster threads connect at once; Slack does not refuse them
     block_on_close = False
     owner: FakeSlack
 
