@@ -160,7 +160,8 @@ def main() -> int:
                 )
             )
     print(
-        f"machine: {machine()}; Slack stand-in at {LATENCY * 1000:.0f} ms a call; radars drawn with BENCH_SEED={SEED}"
+        f"machine: {machine()}; Slack stand-in at {LATENCY * 1000:.0f} ms a call; "
+        f"radars drawn with BENCH_SEED={SEED}"
     )
     print(table(f"posting: {args.channels} channels × 6 messages", rows))
     return 0 if ok else 1
