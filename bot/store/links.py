@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.identity import is_preprint_id, same_work, title_hash
+from bot.identity import is_preprint_id, is_version_of, title_hash
 from bot.ids import is_canonical_arxiv_id
 from bot.models import Paper, StoreCounts
 from bot.store.tables import PaperRow
@@ -65,15 +65,6 @@ def _candidates(
     return list(found.values())
 
 
-def _pair(item: Any, preprint: Any) -> bool:
-    """Is this journal item a version of this preprint? DOI, the item's named preprint, or title + authors."""
-    if item.preprint_id and item.preprint_id == preprint.id:
-        return True
-    if item.doi and preprint.doi and item.doi == preprint.doi:
-        return True
-    return same_work(item.title, item.authors or [], preprint.title, preprint.authors or [])
-
-
 class _Preprints:
     """Preprints (Papers or rows) looked up by id, DOI and title hash: few pairs to test."""
 
@@ -92,7 +83,7 @@ class _Preprints:
         """The preprint this journal item is a version of, if any."""
         near = [self.by_id.get(item.preprint_id or ""), self.by_doi.get(item.doi or "")]
         near += self.by_hash.get(title_hash(item.title) or 0, [])
-        return next((p for p in near if p is not None and _pair(item, p)), None)
+        return next((p for p in near if p is not None and is_version_of(item, p)), None)
 
 
 def _take_journal(session: Session, preprint: Any, item: Any) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from operator import attrgetter
@@ -14,7 +13,15 @@ import orjson
 from sqlalchemy import JSON, Date, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.identity import is_preprint_id, title_hash
+from bot.identity import (
+    content_hash,
+    first_announcement,
+    is_preprint_id,
+    is_update,
+    merge_duplicates,
+    merge_for_update,
+    title_hash,
+)
 from bot.ids import canonical_id, is_canonical_arxiv_id, normalize_doi
 from bot.models import Paper, StoreCounts
 from bot.names import index_keys_of
@@ -25,27 +32,6 @@ from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 _CHUNK = 500
 _PAPERS = cast(Table, PaperRow.__table__)
 _PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper)]
-
-
-def content_hash(paper: Paper) -> str:
-    """A digest of the fields whose change makes a stored journal item 'updated'; "" for an
-    arXiv paper, which changes by version (_is_update) — hashing its abstract cost a
-    million-paper load 4 µs a paper for a value nothing read."""
-    if paper.is_arxiv:
-        return ""
-    joined = "\x1e".join(
-        (
-            paper.title,
-            paper.abstract,
-            "\x1f".join(paper.authors),
-            " ".join(paper.categories),
-            str(paper.version or ""),
-            paper.doi or "",
-            paper.journal_ref or "",
-            paper.journal or "",
-        )
-    )
-    return hashlib.blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def category_token(category: str) -> str:
@@ -92,75 +78,10 @@ def row_to_paper(row: Any) -> Paper:
     return Paper(**{name: get(name) for name in _PAPER_FIELDS})
 
 
-def _merge_duplicates(papers: Iterable[Paper]) -> dict[str, Paper]:
-    """One paper per id within a batch: the newest version wins, categories are united."""
-    out: dict[str, Paper] = {}
-    for paper in papers:
-        seen = out.get(paper.id)
-        if seen is None:
-            out[paper.id] = paper
-            continue
-        newer = paper if (paper.version or 0) > (seen.version or 0) else seen
-        older = seen if newer is paper else paper
-        for cat in older.categories:
-            if cat not in newer.categories:
-                newer.categories.append(cat)
-        if newer.announce_type in ("cross", None) and older.announce_type == "new":
-            newer.announce_type = "new"
-        out[paper.id] = newer
-    return out
-
-
-FIRST_ANNOUNCEMENTS = ("new", "cross")
-
-
-def _first_announcement(stored: Any, paper: Paper) -> tuple[Any, str | None]:
-    """(day, type) of a paper's first announcement: a `new` or `cross` listing keeps its day
-    whatever version or replacement comes later; an earlier one seen late (feeds read out of
-    order) takes its place."""
-    if stored.announced is None:
-        return paper.announced, paper.announce_type
-    if paper.announced is None or paper.announce_type not in FIRST_ANNOUNCEMENTS:
-        return stored.announced, stored.announce_type
-    if stored.announce_type not in FIRST_ANNOUNCEMENTS or paper.announced < stored.announced:
-        return paper.announced, paper.announce_type
-    return stored.announced, stored.announce_type
-
-
-def _is_update(stored: Any, paper: Paper) -> bool:
-    """A newer version, facts we did not have (DOI, journal reference) or an earlier first
-    announcement make an update."""
-    if _first_announcement(stored, paper) != (stored.announced, stored.announce_type):
-        return True
-    if (paper.version or 0) > (stored.version or 0):
-        return True
-    if (paper.version or 0) < (stored.version or 0):
-        return False
-    gained = (paper.doi and not stored.doi) or (paper.journal_ref and not stored.journal_ref)
-    if gained:
-        return True
-    # Same version re-announced (a cross-list seen again): unchanged, unless the
-    # journal feed corrected its own item.
-    return not paper.is_arxiv and stored.content_hash != content_hash(paper)
-
-
-def _merge_for_update(stored: Any, paper: Paper) -> Paper:
-    """Keep what we knew and the newer version can lack (first announcement, DOI, journal)."""
-    paper.announced, paper.announce_type = _first_announcement(stored, paper)
-    paper.published = stored.published or paper.published
-    paper.doi = paper.doi or stored.doi
-    paper.journal_ref = paper.journal_ref or stored.journal_ref
-    paper.journal = paper.journal or stored.journal
-    for cat in stored.categories or []:
-        if cat not in paper.categories:
-            paper.categories.append(cat)
-    return paper
-
-
 def upsert_papers(*, session: Session, papers: Iterable[Paper]) -> StoreCounts:
     """Insert new papers, update newer versions, leave the rest; returns the counts."""
     counts = StoreCounts()
-    batch = _merge_duplicates(papers)
+    batch = merge_duplicates(papers)
     links.link_arriving_journal_items(session, batch, counts)
     ids = list(batch)
     for start in range(0, len(ids), _CHUNK):
@@ -192,7 +113,7 @@ def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
         )
     }
     fresh = [p for i, p in chunk.items() if i not in stored]
-    changed = [(stored[i], p) for i, p in chunk.items() if i in stored and _is_update(stored[i], p)]
+    changed = [(stored[i], p) for i, p in chunk.items() if i in stored and is_update(stored[i], p)]
     counts.new = len(fresh)
     counts.updated = len(changed)
     counts.unchanged = len(chunk) - counts.new - counts.updated
@@ -200,14 +121,14 @@ def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
         _insert_fresh(session, fresh)
     for row, paper in changed:
         if (paper.version or 0) < (row.version or 0):  # an older version: only its first announcement
-            day, kind = _first_announcement(row, paper)
+            day, kind = first_announcement(row, paper)
             session.execute(
                 update(PaperRow)
                 .where(PaperRow.pk == row.pk)
                 .values(announced=day, announce_type=kind, sort_date=day or row.sort_date)
             )
             continue
-        _update_one(session, row, _merge_for_update(row, paper))
+        _update_one(session, row, merge_for_update(row, paper))
     return counts
 
 
