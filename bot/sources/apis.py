@@ -7,15 +7,19 @@ checked `SourceSpec` (pure); `fetch_source` reads it page by page (I/O, through 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
 from bot.sources import FeedError, ParsedFeed, SourceUnavailable
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 T = TypeVar("T")
 ApiKind = Literal["biorxiv", "medrxiv", "pubmed", "crossref", "openalex"]
@@ -88,6 +92,24 @@ class ApiOptions:
         until = self.until or dt.datetime.now(dt.UTC).date()
         since = self.since or until - dt.timedelta(days=self.lookback_days)
         return min(since, until), until
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiOptions:
+        """The options the settings ask for (contact address, NCBI key, API base URLs)."""
+        key = settings.ncbi_api_key.get_secret_value() if settings.ncbi_api_key else None
+        bases = {
+            "biorxiv": settings.biorxiv_api_url,
+            "medrxiv": settings.biorxiv_api_url,
+            "pubmed": settings.pubmed_api_url,
+            "crossref": settings.crossref_api_url,
+            "openalex": settings.openalex_api_url,
+        }
+        return cls(
+            timeout=settings.http_timeout,
+            contact_email=settings.contact_email,
+            ncbi_api_key=key,
+            base_urls=bases,
+        )
 
     def base(self, kind: str) -> str:
         return self.base_urls.get(kind, DEFAULT_BASE_URLS[kind]).rstrip("/")
@@ -168,9 +190,10 @@ def _subject(kind: ApiKind, value: str) -> str:
         return ""
     known = subjects(kind)
     if wanted not in known:
+        close = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+        hint = f"did you mean {kind}:{close[0]}? " if close else ""
         raise SourceSpecError(
-            f"{kind}: `{value[:40]}` is not a {kind} subject; `academichub sources` lists them "
-            f"(e.g. {kind}:{known[0]})"
+            f"{kind}: `{value[:40]}` is not a {kind} subject; {hint}`/papers sources` lists them"
         )
     return wanted
 

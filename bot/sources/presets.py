@@ -43,3 +43,23 @@ def resolve(source: str) -> str:
     """The feed URL or API line a preset name stands for; any other text as it is."""
     preset = presets().get(source.strip().lower())
     return preset.source if preset else source
+
+
+# The source kinds beside feed URLs, with an example each (docs/sources.md has the full table).
+KINDS: tuple[tuple[str, str], ...] = (
+    ("arxiv:CATS", "arxiv:cs.LG+math.NA"),
+    ("biorxiv[:SUBJECT]", "biorxiv:genomics"),
+    ("medrxiv[:SUBJECT]", "medrxiv:epidemiology"),
+    ("pubmed:QUERY", 'pubmed:"deep learning"[tiab] AND radiology'),
+    ("crossref:ISSN", "crossref:0028-0836"),
+    ("openalex:author:ID|ORCID", "openalex:author:0000-0002-1825-0097"),
+    ("openalex:source:ISSN", "openalex:source:1049-5258"),
+)
+
+
+def catalogue_text() -> str:
+    """The presets and source kinds as lines of text (for `/papers sources`)."""
+    lines = ["Named sources (use the name in `feed:` rules and `[[sources]]`):"]
+    lines += [f"`{p.name}` — {p.title}" + (f" ({p.note})" if p.note else "") for p in presets().values()]
+    lines.append("Other sources: a feed URL, or " + ", ".join(f"`{example}`" for _, example in KINDS) + ".")
+    return "\n".join(lines)
