@@ -136,7 +136,10 @@ def sources(
             }
         )
         return
-    table = Table("name", "journal / server", "ISSN", title="Named sources")
+    table = Table(title="Named sources")
+    table.add_column("name", no_wrap=True)
+    table.add_column("journal / server")
+    table.add_column("ISSN", no_wrap=True)
     table.add_column("source", overflow="fold")
     for p in catalogue.values():
         table.add_row(p.name, p.title, p.issn or "", p.source)

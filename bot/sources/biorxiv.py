@@ -25,7 +25,7 @@ _HEADING_RE = re.compile(
     r"(?:^|(?<=[.!?)\]]))\s*(Background|BACKGROUND|Motivation|Summary|Objectives?|OBJECTIVES?|Aims?|"
     r"Methods?|METHODS?|Findings|Results|RESULTS|Conclusions?|CONCLUSIONS?|Interpretation|"
     r"Significance|Importance|Availability and [Ii]mplementation|Contact|Supplementary [Ii]nformation|"
-    r"Funding)(?=[A-Z][a-z(])"
+    r"Funding)((?:\s*(?:&|/|and)\s*(?:Aims?|Objectives?|Purpose|Methods))?)(?=[A-Z])"
 )
 
 
@@ -36,7 +36,9 @@ def _text(value: Any) -> str:
 
 def _abstract(value: Any) -> str:
     text = _text(value)
-    return _HEADING_RE.sub(lambda m: (" " if m.start() else "") + m.group(1) + ": ", text).strip()
+    return _HEADING_RE.sub(
+        lambda m: (" " if m.start() else "") + m.group(1) + m.group(2) + ": ", text
+    ).strip()
 
 
 def _author(name: str) -> str:
