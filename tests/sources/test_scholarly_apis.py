@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.sources import FeedError, parse_any
-from bot.sources import biorxiv, crossref, openalex, pubmed
+from bot.sources import FeedError, biorxiv, crossref, openalex, parse_any, pubmed
 from bot.sources.apis import SourceSpecError, parse_source_spec, valid_issn, valid_orcid
 from bot.sources.presets import presets, resolve
 
@@ -45,10 +45,7 @@ def test_biorxiv_one_paper_per_doi_with_its_newest_version() -> None:
     assert (v3["version"], v4["version"]) == ("3", "4")
     paper = papers["10.1101/008326"]
     assert paper.version == 4
-    assert (paper.published, paper.updated) == (
-        __import__("datetime").date(2021, 4, 27),
-        __import__("datetime").date(2021, 10, 1),
-    )
+    assert (paper.published, paper.updated) == (dt.date(2021, 4, 27), dt.date(2021, 10, 1))
     assert paper.url == "https://www.biorxiv.org/content/10.1101/008326v4"
     assert paper.pdf_url == paper.url + ".full.pdf"
     assert max(p.version or 0 for p in papers.values()) == 13
