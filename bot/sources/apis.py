@@ -257,7 +257,8 @@ def fetch_source(spec: SourceSpec, options: ApiOptions) -> ParsedFeed:
         from bot.sources import openalex
 
         papers = openalex.fetch(spec.scope or "", spec.value, options, spec.text)
-    return ParsedFeed(kind=spec.kind, papers=papers, title=spec.text)
+    unique = {paper.id: paper for paper in papers}  # pages can overlap while new works arrive
+    return ParsedFeed(kind=spec.kind, papers=list(unique.values()), title=spec.text)
 
 
 def collect_pages(pages: Callable[[], list[T] | None], what: str, limit: int) -> list[T]:
@@ -269,7 +270,7 @@ def collect_pages(pages: Callable[[], list[T] | None], what: str, limit: int) ->
         except SourceUnavailable as exc:
             if not papers:
                 raise
-            raise IncompleteSource(f"{exc} (after {len(papers)} papers of {what})", papers) from None
+            raise IncompleteSource(f"{exc} (after {len(papers)} records of {what})", papers) from None
         if page is None:
             break
         papers.extend(page)
