@@ -15,7 +15,7 @@ from typing import IO
 
 from bot.calendar import listing_day_of, no_listing_reason
 from bot.models import IngestReport, Paper, SourceResult
-from bot.sources import FeedError, JsonlStats, ParsedFeed, iter_jsonl_papers, parse_any
+from bot.sources import FeedError, JsonlStats, ParsedFeed, is_json_document, iter_jsonl_papers, parse_any
 from bot.sources.apis import ApiOptions, IncompleteSource, SourceSpec, fetch_source, parse_source_spec
 from bot.sources.http import fetch
 from bot.sources.presets import resolve as resolve_preset
@@ -51,8 +51,8 @@ def _open_local(path: Path) -> Iterator[IO[bytes]]:
 
 
 def _looks_like_json_lines(stream: IO[bytes]) -> bool:
-    head = stream.peek(64) if hasattr(stream, "peek") else b""
-    return head.lstrip()[:1] == b"{"
+    head = stream.peek(4096) if hasattr(stream, "peek") else b""
+    return head.lstrip()[:1] == b"{" and not is_json_document(head)
 
 
 def _batches(papers: Iterator[Paper], size: int) -> Iterator[list[Paper]]:

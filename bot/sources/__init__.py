@@ -28,6 +28,7 @@ __all__ = [
     "JsonlStats",
     "ParsedFeed",
     "SourceUnavailable",
+    "is_json_document",
     "iter_jsonl_papers",
     "malformed_xml",
     "parse_any",
@@ -125,6 +126,19 @@ def _root_name(head: bytes) -> str | None:
     text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.DOTALL)
     match = _ROOT_RE.search(text)
     return match.group(2).decode("ascii") if match else None
+
+
+# The first key of a scholarly API's answer (bioRxiv, Crossref, OpenAlex list or work, E-utilities).
+_API_JSON_RE = re.compile(
+    rb'^\{\s*"(?:messages|status|message-type|meta|results|header|esearchresult)"\s*:'
+    rb'|^\{\s*"id"\s*:\s*"https://openalex\.org/W'
+)
+
+
+def is_json_document(head: bytes) -> bool:
+    """True when JSON starts one document (pretty-printed, or an API's answer), not JSON lines."""
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    return first == b"{" or _API_JSON_RE.match(first) is not None
 
 
 def _parse_jsonl_bytes(data: bytes, source: str) -> ParsedFeed:
