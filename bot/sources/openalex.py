@@ -111,12 +111,15 @@ def paper_from_work(work: dict[str, Any], source: str) -> Paper | None:
     )
 
 
-def works(data: bytes) -> list[dict[str, Any]]:
-    """The works of an answer: a `results` list or one work (pure)."""
+def document(data: bytes) -> Any:
     try:
-        doc = json.loads(data)
+        return json.loads(data)
     except ValueError:
         raise FeedError("OpenAlex: the answer is not JSON") from None
+
+
+def works(doc: Any) -> list[dict[str, Any]]:
+    """The works of an answer: a `results` list or one work (pure)."""
     if isinstance(doc, dict) and isinstance(doc.get("results"), list):
         return [w for w in doc["results"] if isinstance(w, dict)]
     if isinstance(doc, dict) and str(doc.get("id", "")).startswith("https://openalex.org/W"):
@@ -126,7 +129,7 @@ def works(data: bytes) -> list[dict[str, Any]]:
 
 def parse(data: bytes, source: str) -> list[Paper]:
     """Papers from a saved works list or single work (pure)."""
-    return [p for p in (paper_from_work(w, source) for w in works(data)) if p]
+    return [p for p in (paper_from_work(w, source) for w in works(document(data))) if p]
 
 
 def _filter(scope: str, value: str) -> str:
@@ -154,9 +157,8 @@ def fetch(scope: str, value: str, options: ApiOptions, source: str) -> list[Pape
             "cursor": cursor,
             "mailto": options.contact_email,
         }
-        found = get(f"{options.base('openalex')}/works?{query_string(params)}", options)
-        doc = json.loads(found) if found.lstrip()[:1] == b"{" else {}
-        results = works(found)
+        doc = document(get(f"{options.base('openalex')}/works?{query_string(params)}", options))
+        results = works(doc)
         cursor = (doc.get("meta") or {}).get("next_cursor") if len(results) == PER_PAGE else None
         return [p for p in (paper_from_work(w, source) for w in results) if p]
 
