@@ -103,6 +103,55 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
 
 
 @app.command()
+def sources(
+    subjects: Annotated[
+        str | None, typer.Option("--subjects", help="List a preprint server's subjects: biorxiv | medrxiv.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The named sources (presets) and the source kinds, for --source, [[sources]] and feed: rules."""
+    from rich.table import Table
+
+    from bot.sources.presets import KINDS, presets
+    from bot.sources.presets import subjects as subject_list
+
+    if subjects is not None:
+        names = subject_list(subjects.lower())
+        if not names:
+            fail(f"--subjects: {subjects!r} is not a preprint server (choose biorxiv or medrxiv)")
+        if as_json:
+            emit_json({"subjects": names})
+        else:
+            sys.stdout.write("\n".join(names) + "\n")
+        return
+    catalogue = presets()
+    if as_json:
+        emit_json(
+            {
+                "presets": [
+                    {"name": p.name, "title": p.title, "source": p.source, "issn": p.issn}
+                    for p in catalogue.values()
+                ],
+                "kinds": [{"kind": kind, "example": example} for kind, example in KINDS],
+            }
+        )
+        return
+    table = Table(title="Named sources")
+    table.add_column("name", no_wrap=True)
+    table.add_column("journal / server")
+    table.add_column("ISSN", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    for p in catalogue.values():
+        table.add_row(p.name, p.title, p.issn or "", p.source)
+    kinds = Table("kind", "example", title="Source kinds (besides feed URLs and files)")
+    for kind, example in KINDS:
+        kinds.add_row(kind, example)
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(table)
+    out.print(kinds)
+
+
+@app.command()
 def show(
     paper_id: Annotated[str, typer.Argument(help="arXiv id (any form), DOI or URL.")],
     as_json: JsonOpt = False,

@@ -277,6 +277,11 @@ class CommandRunner:
             tldrs=self._tldrs([paper], caller),
         )
 
+    def _cmd_sources(self, command: Command, caller: Caller) -> Reply:
+        from bot.sources.presets import catalogue_text
+
+        return Reply(text=catalogue_text())
+
     def _cmd_help(self, command: Command, caller: Caller) -> Reply:
         return Reply(text=usage(command.topic) if command.topic else help_text())
 

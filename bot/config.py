@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     admins: str = Field("", alias="ACADEMICHUB_ADMINS")
     post_concurrency: int = Field(64, alias="ACADEMICHUB_POST_CONCURRENCY", ge=1, le=1000)
     workspace_posts_per_second: float = Field(50.0, alias="ACADEMICHUB_WORKSPACE_POSTS_PER_SECOND", ge=0)
+    # Scholarly APIs (docs/sources.md): a contact address puts Crossref and OpenAlex requests in
+    # their polite pools; an NCBI key raises PubMed's limit from 3 to 10 requests a second.
+    contact_email: str | None = Field(None, alias="ACADEMICHUB_CONTACT_EMAIL", pattern=r"^[^@\s]+@[^@\s]+$")
+    ncbi_api_key: SecretStr | None = Field(None, alias="ACADEMICHUB_NCBI_API_KEY")
+    biorxiv_api_url: str = Field("https://api.biorxiv.org", alias="ACADEMICHUB_BIORXIV_API_URL")
+    pubmed_api_url: str = Field(
+        "https://eutils.ncbi.nlm.nih.gov/entrez/eutils", alias="ACADEMICHUB_PUBMED_API_URL"
+    )
+    crossref_api_url: str = Field("https://api.crossref.org", alias="ACADEMICHUB_CROSSREF_API_URL")
+    openalex_api_url: str = Field("https://api.openalex.org", alias="ACADEMICHUB_OPENALEX_API_URL")
 
     @field_validator("database_url")
     @classmethod

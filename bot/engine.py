@@ -21,6 +21,7 @@ from bot.library import Library
 from bot.live import LiveArxiv
 from bot.models import Caller, Digest, IngestReport, LiveRequest, Paper, Reply
 from bot.query import UsageError, parse
+from bot.sources.apis import ApiOptions
 from bot.sources.arxiv_api import ArxivClient
 from bot.store import deliveries as outbox
 from bot.store import state as state_repo
@@ -79,7 +80,12 @@ class Engine:
         self.file_config = file_config
         self.summaries = summaries
         self.arxiv = arxiv
-        self.ingestor = Ingestor(db, timeout=settings.http_timeout, arxiv_rss_url=settings.arxiv_rss_url)
+        self.ingestor = Ingestor(
+            db,
+            timeout=settings.http_timeout,
+            arxiv_rss_url=settings.arxiv_rss_url,
+            apis=ApiOptions.from_settings(settings),
+        )
         self.archive = Archive(db)
         self.channels = Channels(db)
         self.library = Library(db)

@@ -98,11 +98,26 @@ def _keyword_rule(value: str) -> RadarRule:
 
 
 def _feed_rule(value: str) -> RadarRule:
-    if not _URL_RE.fullmatch(value):
+    """A feed URL, an API source (`biorxiv:genomics`) or a preset name (`nature`, as its feed URL)."""
+    from bot.sources import FeedError  # late: the sources are only needed for `feed:` rules
+    from bot.sources.apis import parse_source_spec
+    from bot.sources.presets import resolve
+
+    value = resolve(value)
+    if _URL_RE.fullmatch(value):
+        return RadarRule("feed", value)
+    try:
+        spec = parse_source_spec(value)
+    except FeedError as exc:
+        raise usage_error(str(exc), "subscribe", "subscribe feed:biorxiv:genomics") from None
+    if spec is None:
         raise usage_error(
-            "`feed:` needs the feed's URL", "subscribe", "subscribe feed:https://rss.arxiv.org/rss/math.NA"
+            "`feed:` needs a feed URL, a source such as `biorxiv:genomics` or a name from `/papers sources`",
+            "subscribe",
+            "subscribe feed:nature",
+            "subscribe feed:https://rss.arxiv.org/rss/math.NA",
         )
-    return RadarRule("feed", value)
+    return RadarRule("feed", spec.text)
 
 
 def _include_rule(value: str) -> RadarRule:

@@ -256,4 +256,5 @@ _HANDLERS: dict[str, _Handler] = {
     "schedule": _schedule,
     "language": _language,
     "digest": _digest,
+    "sources": _no_args("sources"),
 }

@@ -87,8 +87,9 @@ _USAGE = {
     "radar": ("radar", "this channel's radar rules, numbered, and its schedule"),
     "subscribe": (
         "subscribe RULE",
-        'add `author:NAME`, `cat:CAT`, `keyword:"…"`, `feed:URL` or `include:replacements`',
+        'add `author:NAME`, `cat:CAT`, `keyword:"…"`, `feed:URL|NAME` or `include:replacements`',
     ),
+    "sources": ("sources", "the named journals and preprint servers `feed:` rules know (`feed:nature`)"),
     "unsubscribe": ("unsubscribe N", "remove rule N, as numbered by `/papers radar`"),
     "schedule": ("schedule HH:MM ZONE | off", "when the daily thread is posted, e.g. `09:00 Europe/Vienna`"),
     "language": ("language CODE", "the language of TL;DRs and briefings here, e.g. `zh`, `de`, `en`"),

@@ -18,7 +18,9 @@ import orjson
 
 from bot.models import Paper
 
-FeedKind = Literal["arxiv_rss", "arxiv_api", "journal", "jsonl"]
+FeedKind = Literal[
+    "arxiv_rss", "arxiv_api", "journal", "jsonl", "biorxiv", "medrxiv", "pubmed", "crossref", "openalex"
+]
 
 __all__ = [
     "FeedError",
@@ -26,6 +28,7 @@ __all__ = [
     "JsonlStats",
     "ParsedFeed",
     "SourceUnavailable",
+    "is_json_document",
     "iter_jsonl_papers",
     "malformed_xml",
     "parse_any",
@@ -125,6 +128,19 @@ def _root_name(head: bytes) -> str | None:
     return match.group(2).decode("ascii") if match else None
 
 
+# The first key of a scholarly API's answer (bioRxiv, Crossref, OpenAlex list or work, E-utilities).
+_API_JSON_RE = re.compile(
+    rb'^\{\s*"(?:messages|status|message-type|meta|results|header|esearchresult)"\s*:'
+    rb'|^\{\s*"id"\s*:\s*"https://openalex\.org/W'
+)
+
+
+def is_json_document(head: bytes) -> bool:
+    """True when JSON starts one document (pretty-printed, or an API's answer), not JSON lines."""
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    return first == b"{" or _API_JSON_RE.match(first) is not None
+
+
 def _parse_jsonl_bytes(data: bytes, source: str) -> ParsedFeed:
     first = data.lstrip().split(b"\n", 1)[0]
     try:
@@ -140,9 +156,55 @@ def _parse_jsonl_bytes(data: bytes, source: str) -> ParsedFeed:
     return ParsedFeed(kind="jsonl", papers=papers)
 
 
+def _api_document(doc: dict[str, object], data: bytes, source: str) -> ParsedFeed | None:
+    """A saved answer of a scholarly API, recognised by its keys; None when it is none of them."""
+    if "messages" in doc and "collection" in doc:
+        from bot.sources import biorxiv
+
+        papers = biorxiv.parse(data, source)
+        medrxiv = bool(papers) and all(p.url and "medrxiv" in p.url for p in papers)
+        return ParsedFeed(kind="medrxiv" if medrxiv else "biorxiv", papers=papers)
+    if "message-type" in doc:
+        from bot.sources import crossref
+
+        return ParsedFeed(kind="crossref", papers=crossref.parse(data, source))
+    if "results" in doc or str(doc.get("id", "")).startswith("https://openalex.org/W"):
+        from bot.sources import openalex
+
+        return ParsedFeed(kind="openalex", papers=openalex.parse(data, source))
+    if "esearchresult" in doc:
+        raise FeedError(_ESEARCH_ONLY)
+    return None
+
+
+_ESEARCH_ONLY = (
+    "not a feed: a PubMed search result holds PMIDs, not papers; use `pubmed:QUERY` as the source, "
+    "or save the efetch XML"
+)
+
+
+def _parse_json(data: bytes, source: str) -> ParsedFeed:
+    """One JSON document of an API, else arXiv JSON lines."""
+    try:
+        doc = orjson.loads(data)  # JSON lines fail here at the second line, after one record
+    except orjson.JSONDecodeError:
+        doc = None
+    if isinstance(doc, dict):
+        parsed = _api_document(doc, data, source)
+        if parsed is not None:
+            return parsed
+    return _parse_jsonl_bytes(data, source)
+
+
 def _parse_xml(data: bytes, source: str) -> ParsedFeed:
     head = data[:65536]
     root = _root_name(head)
+    if root == "PubmedArticleSet":
+        from bot.sources import pubmed
+
+        return ParsedFeed(kind="pubmed", papers=pubmed.parse(data, source))
+    if root == "eSearchResult":
+        raise FeedError(_ESEARCH_ONLY)
     if root == "OAI-PMH":
         raise FeedError("not a feed: this is an arXiv OAI-PMH response, which is not a supported source")
     if root == "error":
@@ -168,7 +230,7 @@ def parse_any(data: bytes, source: str) -> ParsedFeed:
     if stripped[:1] == b"[":
         raise FeedError("not a feed: a JSON array, not arXiv JSON lines or RSS/Atom")
     if stripped[:1] == b"{":
-        return _parse_jsonl_bytes(stripped, source)
+        return _parse_json(stripped, source)
     if stripped[:2] in (b"\xff\xfe", b"\xfe\xff"):
         from bot.sources.journal_rss import parse_journal
 

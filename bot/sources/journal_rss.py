@@ -19,6 +19,14 @@ from bot.sources.latex import decode_latex
 
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _TAG_RE = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
+# Inline markup goes without a space: Nature's "S<sub>N</sub>2" is SN2, "<i>cis-</i>regulatory" one word.
+_INLINE_RE = re.compile(r"</?(?:sub|sup|i|b|em|strong|span|scp|sc|u|small|tt|font)\b[^<>]*>", re.IGNORECASE)
+# A citation line instead of an abstract: Nature's "Nature, Published online: 18 July 2024;
+# doi:…", Atypon's "American Journal of Public Health, Volume 105, Issue S2, Page e1-e7, April 2015."
+_CITATION_RE = re.compile(
+    r"^[^,;]{2,120}, (?:Published online: [^;]{4,40};\s*doi:\s*\S+|(?:Volume|Ahead of Print)[^.]{0,120}?"
+    r"(?:\d{4}|Print)\s*\.)\s*"
+)
 # bioRxiv's dc:creator is one string "Surname, I., Surname, I. J.": every second part is initials.
 _INITIALS_RE = re.compile(r"^[A-Z][a-z]?\.(?:[\s-]*[A-Z][a-z]?\.)*$")
 
@@ -28,7 +36,7 @@ def plain_text(value: str | None) -> str:
     if not value:
         return ""
     if "<" in value:
-        value = _TAG_RE.sub(" ", value)
+        value = _TAG_RE.sub(" ", _INLINE_RE.sub("", value))
     if "&" in value:
         value = html.unescape(value)
     return clean(value)
@@ -58,13 +66,26 @@ def _authors(entry: Any) -> list[str]:
     return [decode_latex(n) for n in names]
 
 
-def _abstract(entry: Any) -> str:
+def _abstract(entry: Any, title: str) -> str:
     summary = plain_text(entry.get("summary"))
     content = max((plain_text(c.get("value")) for c in entry.get("content") or []), key=len, default="")
     if content[:8].lower() == "abstract":
         content = content[8:].lstrip(" :")  # a leading "Abstract" heading, or (MDPI) nothing else
     best = content if len(content) > len(summary) else summary
+    best = _CITATION_RE.sub("", best)
+    if best.casefold() == title.casefold():  # Nature repeats the title when it has no standfirst
+        return ""
     return decode_latex(best) if "\\" in best else best
+
+
+def _item_journal(entry: Any, title: str, journal: str | None) -> str | None:
+    """Atypon puts the article title in prism:publicationName, and the journal in dc:source."""
+    name = plain_text(entry.get("prism_publicationname"))
+    if name and name.casefold() != title.casefold():
+        return name
+    if name:
+        return plain_text(entry.get("dc_source")) or journal
+    return journal
 
 
 def _date(entry: Any) -> dt.date | None:
@@ -112,10 +133,11 @@ def _entry_paper(entry: Any, identifiers: list[str], journal: str | None, source
     doi = _doi(entry, identifiers, link, guid)
     arxiv = split_arxiv_id(link) or split_arxiv_id(guid) or (split_arxiv_id(doi) if doi else None)
     title = plain_text(entry.get("title"))
+    journal = _item_journal(entry, title, journal)
     common: dict[str, Any] = {
         "title": decode_latex(title) if "\\" in title else title,
         "authors": _authors(entry),
-        "abstract": _abstract(entry),
+        "abstract": _abstract(entry, title),
         "source": source,
     }
     if arxiv is not None:  # an aggregator re-publishing arXiv papers: the arXiv id is the identity
@@ -155,9 +177,7 @@ def parse_journal(data: bytes, source: str) -> ParsedFeed:
     papers = []
     for index, entry in enumerate(parsed.entries):
         item_ids = identifiers[index] if identifiers else []
-        paper = _entry_paper(
-            entry, item_ids, plain_text(entry.get("prism_publicationname")) or journal, source
-        )
+        paper = _entry_paper(entry, item_ids, journal, source)
         if paper is not None:
             papers.append(paper)
     if not papers and (parsed.bozo or not parsed.version):

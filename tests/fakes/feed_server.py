@@ -1,7 +1,8 @@
 """A real local HTTP server standing in for arXiv and journal hosts.
 
 Serves a folder (tests/fixtures by default) with ETag / Last-Modified / 304, plus
-fixed bodies at chosen paths (e.g. /api/query), and injects failures per path:
+fixed bodies at chosen paths (e.g. /api/query), optionally only for chosen query parameters
+(an API's pages: `cursor=50`, `id=…`), and injects failures per path:
 503 + Retry-After for the first k requests, 404, slow answers, truncated bodies.
 """
 
@@ -18,7 +19,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from tests import FIXTURES
 
@@ -98,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(fault.status, f"injected {fault.status}\n".encode(), "text/plain", headers)
             return
         truncate = fault is not None and fault.truncate
-        route = owner.routes.get(parts.path)
+        route = owner._find_route(parts.path, parts.query)
         if route is not None:
             self._send(route.status, route.body, route.content_type, route.headers, truncate)
             return
@@ -161,6 +162,7 @@ class FeedServer:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or fixtures_root()
         self.routes: dict[str, Route] = {}
+        self.query_routes: list[tuple[str, dict[str, str], Route]] = []
         self.requests: list[RecordedRequest] = []
         self._faults: dict[str, Fault] = {}
         self._counts: Counter[str] = Counter()
@@ -186,9 +188,22 @@ class FeedServer:
         status: int = 200,
         content_type: str = "application/atom+xml; charset=utf-8",
         headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
     ) -> None:
-        """Answer every GET of `path` with this body (query string ignored)."""
-        self.routes["/" + path.lstrip("/")] = Route(body, status, content_type, dict(headers or {}))
+        """Answer every GET of `path` with this body; with `query`, only GETs that carry those
+        parameters (others in the query string are ignored), ahead of a route without one."""
+        route = Route(body, status, content_type, dict(headers or {}))
+        if query is None:
+            self.routes["/" + path.lstrip("/")] = route
+        else:
+            self.query_routes.append(("/" + path.lstrip("/"), dict(query), route))
+
+    def _find_route(self, path: str, query: str) -> Route | None:
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        for route_path, wanted, route in self.query_routes:
+            if route_path == path and all(params.get(k) == v for k, v in wanted.items()):
+                return route
+        return self.routes.get(path)
 
     def fail(
         self, path: str, status: int, *, times: int | None = None, retry_after: str | None = None
