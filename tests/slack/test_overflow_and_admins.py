@@ -3,6 +3,7 @@ may change a channel (with the change announced in the channel)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from typing import Any
@@ -85,6 +86,8 @@ async def test_only_admins_change_a_channel_and_changes_are_announced(
     info = engine.channels.info(CHANNEL_KEY)
     assert info is not None and info.schedule == "09:00 Europe/Vienna"
     assert [r.text for r in info.rules] == ["cat:math.NA"], "anyone may add to a radar"
+    # The announcement follows the (ephemeral) answer: wait for it.
+    await asyncio.to_thread(running.slack.wait_for, lambda st: len(st.messages.get(CHANNEL, [])) >= 2)
     said = [m["text"] for m in running.slack.messages(CHANNEL) if "thread_ts" not in m]
     assert said == [
         f"<@{ANN}>: Set the daily thread to 09:00 Europe/Vienna on arXiv announcement days.",
