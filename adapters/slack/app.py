@@ -13,8 +13,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import commands, reactions
+from adapters.slack.commands import register as register_commands
 from adapters.slack.oauth import oauth_enabled, oauth_settings
+from adapters.slack.reactions import register as register_reactions
 from bot.engine import Engine
 from bot.platforms import PlatformUnavailable
 
@@ -61,8 +62,8 @@ def create_app(engine: Engine, *, client: AsyncWebClient | None = None) -> Async
         client=client,
         oauth_settings=oauth_settings(s) if oauth else None,
     )
-    commands.register(app, engine)
-    reactions.register(app, engine)
+    register_commands(app, engine)
+    register_reactions(app, engine)
     return app
 
 

@@ -3,7 +3,8 @@
 Every string parses to a Command or raises UsageError with one friendly sentence, never
 anything else (the tests fuzz this). The grammar is described in docs/query-language.md.
 The package: `model` (the parsed form, usage messages, formatting back to text), `lexer`
-(cleaning, tokens, filter values), `commands` (one small parser per command).
+(cleaning, tokens, filter values), `rules` (radar rules), `commands` (one small parser per
+command).
 """
 
 from bot.query.commands import parse
@@ -22,6 +23,7 @@ from bot.query.model import (
     usage,
     usage_error,
 )
+from bot.query.rules import RadarRule, parse_rule
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -29,6 +31,7 @@ __all__ = [
     "QUERY_COMMANDS",
     "Command",
     "Filters",
+    "RadarRule",
     "Schedule",
     "UsageError",
     "author_name",
@@ -37,6 +40,7 @@ __all__ = [
     "help_text",
     "normalize_category",
     "parse",
+    "parse_rule",
     "quoted",
     "usage",
     "usage_error",

@@ -31,6 +31,7 @@ from bot.query.model import (
     UsageError,
     usage_error,
 )
+from bot.query.rules import parse_rule
 
 if TYPE_CHECKING:
     pass
@@ -166,8 +167,6 @@ def _export(rest: str, share: bool) -> Command:
 
 
 def _subscribe(rest: str, share: bool) -> Command:
-    from bot.radar import parse_rule  # late: bot.radar imports this module
-
     return Command("subscribe", share=share, rule=parse_rule(rest))
 
 
@@ -175,8 +174,6 @@ def _unsubscribe(rest: str, share: bool) -> Command:
     if rest.isdecimal() and 0 < int(rest) <= 10_000:
         return Command("unsubscribe", share=share, index=int(rest))
     if ":" in rest:  # `unsubscribe cat:cs.LG`: by the rule's text
-        from bot.radar import parse_rule  # late: bot.radar imports this module
-
         return Command("unsubscribe", share=share, rule=parse_rule(rest))
     raise usage_error(
         "`/papers unsubscribe` needs a rule number from `/papers radar`", "unsubscribe", "unsubscribe 2"

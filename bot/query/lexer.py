@@ -22,8 +22,10 @@ _QUOTES = str.maketrans(dict.fromkeys("“”„‟″«»〝〞＂", '"'))
 _SLACK_LINK_RE = re.compile(r"<((?:https?|mailto|file):[^|>\s]*)(?:\|[^>]*)?>")
 _SHARE_RE = re.compile(r"(?<!\S)--share(?!\S)", re.IGNORECASE)
 _KEY_RE = re.compile(r"([A-Za-z]+):")
-_KEYS = {"author": "author", "cat": "cat", "category": "cat", "keyword": "keyword", "kw": "keyword"}
-_KEYS |= {"since": "since", "feed": "feed", "include": "include"}
+# The rule keys radar rules take (`subscribe author:…`); a query's filters take them and `since:`.
+RULE_KINDS = {"author": "author", "cat": "cat", "category": "cat", "keyword": "keyword", "kw": "keyword"}
+RULE_KINDS |= {"feed": "feed", "include": "include"}
+_KEYS = {**RULE_KINDS, "since": "since"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.radar import RadarRule
+from typing import Literal
 
 MAX_LENGTH = 500  # longer text is refused, not truncated: a cut query would mean something else
 EXPORT_FORMATS = ("bibtex", "ris", "csl-json")
@@ -131,6 +128,23 @@ def usage_error(what: str, command_name: str, *examples: str) -> UsageError:
 def quoted(value: str) -> str:
     """The value, in double quotes unless it is one simple word."""
     return value if _SIMPLE_RE.fullmatch(value) else f'"{value}"'
+
+
+RuleKind = Literal["author", "cat", "keyword", "feed", "include"]
+
+
+@dataclass(frozen=True)
+class RadarRule:
+    """One line of a channel's radar."""
+
+    kind: RuleKind
+    value: str
+
+    @property
+    def text(self) -> str:
+        """The rule as typed in `/papers subscribe`: `author:"Philipp Grohs"`, `cat:cs.LG` …"""
+        value = quoted(self.value) if self.kind in ("author", "keyword") else self.value
+        return f"{self.kind}:{value}"
 
 
 def _format_filters(f: Filters, *, skip_authors: int = 0) -> list[str]:
