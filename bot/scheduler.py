@@ -78,27 +78,37 @@ class Scheduler:
             self.engine.library.send_version_notices(self.send_notice)
 
     def tick(self, now: dt.datetime | None = None) -> int:
-        """Post every due digest, channels side by side; returns how many messages were posted."""
+        """Post every due digest, channels side by side; returns how many messages were posted.
+
+        Days missed by one channel go in rounds, oldest first: a day's window starts where the
+        channel's previous digest ended, so it must be recorded before the next day is built."""
         now = now or dt.datetime.now(dt.UTC)
+        posted = 0
         with self._lock:  # the 1-minute tick and a post-fetch tick never overlap
             last = self.engine.digests.last_digest_days()
-            wanted = [
-                (info, day)
-                for info in self.engine.channels.all()
-                for day in due_days(info, last.get(info.key), now)
-                if (info.key, day) not in self._settled
-            ]
-            if not wanted:
-                return 0
-            try:
-                digests = self.engine.digests.build_each(wanted, now)
-            except Exception:  # a store fault: every channel is retried next tick
-                log.exception("building %d due digests failed", len(wanted))
-                return 0
-            self.engine.digests.post(digests, raise_errors=False)  # failures are logged, retried next tick
-            for digest in digests:
-                self._note(digest)
-            return sum(d.posted for d in digests)
+            rounds: list[list[tuple[ChannelInfo, dt.date]]] = []
+            for info in self.engine.channels.all():
+                days = [
+                    d for d in due_days(info, last.get(info.key), now) if (info.key, d) not in self._settled
+                ]
+                for i, day in enumerate(days):
+                    if i == len(rounds):
+                        rounds.append([])
+                    rounds[i].append((info, day))
+            for wanted in rounds:
+                posted += self._post_round(wanted, now)
+        return posted
+
+    def _post_round(self, wanted: list[tuple[ChannelInfo, dt.date]], now: dt.datetime) -> int:
+        try:
+            digests = self.engine.digests.build_each(wanted, now)
+        except Exception:  # a store fault: every channel is retried next tick
+            log.exception("building %d due digests failed", len(wanted))
+            return 0
+        self.engine.digests.post(digests, raise_errors=False)  # failures are logged, retried next tick
+        for digest in digests:
+            self._note(digest)
+        return sum(d.posted for d in digests)
 
     def _note(self, digest: Digest) -> None:
         if not digest.entries and digest.empty is not EmptyKind.NOT_FETCHED:
