@@ -130,7 +130,10 @@ def _kaggle_date(day: dt.date) -> str:
     return format_datetime(dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=dt.UTC), usegmt=True)
 
 
-def snapshot_records(count: int, seed: int = 20260616) -> Iterator[dict[str, Any]]:
+SNAPSHOT_SEED = 20260616
+
+
+def snapshot_records(count: int, seed: int = SNAPSHOT_SEED) -> Iterator[dict[str, Any]]:
     """`count` records in the Kaggle arxiv-metadata-oai-snapshot shape, built from the real listing
     records: real titles, abstracts and author lists, with deterministic new ids and dates walking
     back 2,000 papers per announcement day (so a million papers span a few years)."""
