@@ -315,6 +315,13 @@ def _postings_count(session: Session, f: _Filter) -> int:
     assert f.estimate is not None
     if f.count is not None:
         return f.count
+    if f.ranged is not None:
+        # SQLite full text: the postings themselves, up to the cap, so that a drive does not
+        # evaluate a phrase over its words' doclists a second time.
+        postings = session.execute(f.estimate.limit(DRIVE_BELOW)).scalars().all()
+        if len(postings) < DRIVE_BELOW:
+            f.drive = select(literal_column("value")).select_from(func.json_each(_json_list(postings)))
+        return len(postings)
     if f.words is not None:  # see the module docstring
         compiled = f.estimate.compile(dialect=session.get_bind().dialect)
         explain = "EXPLAIN (FORMAT JSON) " + str(compiled)
