@@ -275,21 +275,25 @@ def main() -> int:
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=200, help="the measured mix; seed + 1 warms the caches")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--like-scans", type=int, default=20)
     parser.add_argument(
         "--reuse", action="store_true", help="query the stores a previous run loaded (no load figures)"
     )
     args = parser.parse_args()
     db = CACHE / f"search-{args.papers}.db"
-    rows = [] if args.reuse else load_sqlite(db, args.papers)
-    ours, cold, likes = measure(f"sqlite:///{db}", args.seed, args.papers, args.like_scans)
-    rows += list(rows_for("SQLite", ours, cold, likes))
-    notes = [slowest("SQLite", ours)]
+    rows: list[tuple[str, str, str, str]] = []
+    notes: list[str] = []
+    if not args.skip_sqlite:
+        rows += [] if args.reuse else load_sqlite(db, args.papers)
+        ours, cold, likes = measure(f"sqlite:///{db}", args.seed, args.papers, args.like_scans)
+        rows += list(rows_for("SQLite", ours, cold, likes))
+        notes.append(slowest("SQLite", ours))
     if not args.skip_postgres:
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_DB}"
         if not args.reuse:
             url = fresh_postgres()
-            rows += load_postgres(snapshot_file(args.papers), url, rows[0][1])
+            rows += load_postgres(snapshot_file(args.papers), url, rows[0][1] if rows else "not loaded")
         pg_ours, pg_cold, pg_likes = measure(url, args.seed, args.papers, args.like_scans)
         rows += list(rows_for("PostgreSQL", pg_ours, pg_cold, pg_likes))
         notes.append(slowest("PostgreSQL", pg_ours))
