@@ -8,7 +8,10 @@ Results are newest first. Two plans answer that fast at a million papers: when s
 filter is selective (a rare author, a rare word), its postings drive and the few rows are
 sorted; when every filter is common ("author Wang", "model"), papers are walked newest
 first through the date index and each filter is probed per row until a page is full.
-A capped count of each filter's postings (< 1 ms each) picks the plan.
+A capped count of each filter's postings (< 1 ms each) picks the plan. On SQLite, a walk
+with a full-text filter goes in windows of the newest papers, each read from FTS5 by key range
+(_windowed), and the newest 10,000 papers are walked so before any postings are counted: a
+phrase's count reads its words' whole doclists.
 
 PostgreSQL's full-text postings are not counted: building GIN's bitmap of a common word
 alone takes tens of milliseconds. The planner's estimate (EXPLAIN: nothing is read) stands
@@ -371,7 +374,7 @@ def _windowed(
     a `budget`, None when the first `budget` papers do not fill the page.
 
     Probing FTS5 once per walked paper seeks every term's doclist again: for a phrase of two
-    common words that hold 0.7 % of a million papers, (`"evaluating llms"`), the walk of ~900
+    common words that hold 0.7 % of a million papers (`"evaluating llms"`), the walk of ~900
     papers took 3 s. A window costs one seek per term and the postings inside its key range;
     windows grow fourfold, so a page found only among old papers costs at most twice the
     reading of the papers up to it. Keys follow arrival, and arrival mostly follows dates, so
