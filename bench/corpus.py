@@ -109,10 +109,14 @@ def synthetic_ids(count: int, start: dt.date, seed: int = 7) -> Iterator[tuple[s
         yield f"{day:%y%m}.{(day.day * 3000 + number) % 100000:05d}", day
 
 
-def big_day(size: int = 2000, day: dt.date = dt.date(2026, 6, 16)) -> bytes:
-    """A full arXiv day of `size` real records (three listings' worth, ids made unique)."""
-    rows = all_rows()[:size]
-    ids = [f"{2606}.{20000 + i:05d}" for i in range(len(rows))]
+def big_day(
+    size: int = 2000, day: dt.date = dt.date(2026, 6, 16), seed: int | None = None, first_number: int = 20000
+) -> bytes:
+    """A full arXiv day of `size` real records (three listings' worth, ids made unique from
+    `first_number` on): the first `size` records, or with `seed` a random draw of them."""
+    rows = all_rows()
+    rows = random.Random(seed).sample(rows, size) if seed is not None else rows[:size]
+    ids = [f"{day:%y%m}.{first_number + i:05d}" for i in range(len(rows))]
     return arxiv_rss_day(rows, day, ids)
 
 
@@ -130,7 +134,10 @@ def _kaggle_date(day: dt.date) -> str:
     return format_datetime(dt.datetime(day.year, day.month, day.day, 17, 0, tzinfo=dt.UTC), usegmt=True)
 
 
-def snapshot_records(count: int, seed: int = 20260616) -> Iterator[dict[str, Any]]:
+SNAPSHOT_SEED = 20260616
+
+
+def snapshot_records(count: int, seed: int = SNAPSHOT_SEED) -> Iterator[dict[str, Any]]:
     """`count` records in the Kaggle arxiv-metadata-oai-snapshot shape, built from the real listing
     records: real titles, abstracts and author lists, with deterministic new ids and dates walking
     back 2,000 papers per announcement day (so a million papers span a few years)."""

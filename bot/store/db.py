@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store import fulltext
+from bot.store import fulltext, pg_bulk
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,8 @@ def _session_on(conn: Connection, index: fulltext.IndexWriter | None) -> Iterato
     with Session(bind=conn, expire_on_commit=False) as session, session.begin():
         if index is not None:
             session.info[fulltext.INDEX_WRITER] = index
+        if conn.dialect.name == "postgresql":  # new rows by COPY and INSERT … SELECT
+            session.info[pg_bulk.COPY_INSERTS] = True
         yield session
 
 
@@ -225,7 +228,12 @@ def make_sql_engine(url: str, read_only: bool = False) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            # authors and categories of every row read: orjson parses them ~4× faster
+            json_deserializer=orjson.loads,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling is switched off so we emit BEGIN ourselves:
         # IMMEDIATE takes the write lock up front, so concurrent writers queue on

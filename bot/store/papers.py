@@ -25,7 +25,7 @@ from bot.identity import (
 from bot.ids import canonical_id, is_canonical_arxiv_id, normalize_doi
 from bot.models import Paper, StoreCounts
 from bot.names import index_keys_of
-from bot.store import fulltext, links
+from bot.store import fulltext, links, pg_bulk
 from bot.store.db import StoreError
 from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
 
@@ -136,8 +136,11 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
     if session.get_bind().dialect.name == "sqlite":
         _insert_numbered(session, fresh)
         return
-    # Core inserts (table, not ORM class) go straight to the driver's executemany.
     now = dt.datetime.now(dt.UTC)
+    if pg_bulk.active(session):
+        _copy_fresh(session, fresh, now)
+        return
+    # Core inserts (table, not ORM class) go straight to the driver's executemany.
     session.execute(insert(_PAPERS), [{**_row_values(p), "arrived_at": _arrival(p, now)} for p in fresh])
     by_id = dict(
         session.execute(select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))).all()
@@ -145,6 +148,23 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
     items = [(by_id[p.id], p) for p in fresh]
     _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), _author_pairs(items))
     _insert_pairs(session, "paper_categories", ("category", "paper_pk"), _category_pairs(items))
+
+
+def _copy_fresh(session: Session, fresh: list[Paper], now: dt.datetime) -> None:
+    """A PostgreSQL bulk load's new rows: the same values as an insert writes, by COPY (pg_bulk)."""
+    columns = _INSERT_COLUMNS[1:]
+    json_columns = {name for name in columns if isinstance(_PAPERS.c[name].type, JSON)}
+
+    def row(paper: Paper) -> list[Any]:
+        values = {**_row_values(paper), "arrived_at": _arrival(paper, now)}
+        for name in json_columns:
+            values[name] = orjson.dumps(values[name]).decode()
+        return [values[name] for name in columns]
+
+    by_id = pg_bulk.insert_rows(session, columns, (row(p) for p in fresh))
+    items = [(by_id[p.id], p) for p in fresh if p.id in by_id]
+    pg_bulk.copy_pairs(session, "paper_author_parts", ("part", "paper_pk"), _author_pairs(items))
+    pg_bulk.copy_pairs(session, "paper_categories", ("category", "paper_pk"), _category_pairs(items))
 
 
 _INSERT_COLUMNS = (

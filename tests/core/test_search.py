@@ -78,22 +78,36 @@ PEOPLE = [
 
 
 @pytest.fixture(
-    params=["postings-drive", "walk-by-date", "walk-against-a-list", "walk-then-drive"], autouse=True
+    params=[
+        "postings-drive",
+        "walk-by-date",
+        "walk-against-a-list",
+        "walk-then-drive",
+        "walk-in-windows",
+        "windows-then-drive",
+    ],
+    autouse=True,
 )
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every query plan must give the same answers (the store picks one by postings size; on
     PostgreSQL full text walks the newest papers first, then its postings drive; on SQLite a
-    walk probes authors per row in FTS5 or against a list of their postings)."""
+    walk probes authors per row in FTS5 or against a list of their postings, or reads FTS5 by
+    key range for growing windows of the newest papers — here from 3 papers, so a query
+    crosses many windows — first within a budget of 15 papers, then by the counts' plan)."""
     plans = {
-        "postings-drive": (5000, 0.0, 0),
-        "walk-by-date": (0, 1e9, 0),
-        "walk-against-a-list": (0, 1e9, 10**9),
-        "walk-then-drive": (5000, 1.0, 0),
+        "postings-drive": (5000, 0.0, 0, 0),
+        "walk-by-date": (0, 1e9, 0, 0),
+        "walk-against-a-list": (0, 1e9, 10**9, 0),
+        "walk-then-drive": (5000, 1.0, 0, 0),
+        "walk-in-windows": (0, 1e9, 0, 3),
+        "windows-then-drive": (5000, 0.0, 0, 3),
     }
-    drive_below, walk_per_guess, list_below = plans[request.param]
+    drive_below, walk_per_guess, list_below, window = plans[request.param]
+    monkeypatch.setattr(search_module, "WINDOW_BUDGET", 15)
     monkeypatch.setattr(search_module, "DRIVE_BELOW", drive_below)
     monkeypatch.setattr(search_module, "WALK_PER_GUESS", walk_per_guess)
     monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", list_below)
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", window)
 
 
 @pytest.fixture

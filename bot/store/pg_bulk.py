@@ -1,0 +1,71 @@
+"""PostgreSQL bulk loads: new papers go in by COPY and one set-based INSERT … SELECT.
+
+The repository (papers.py) still decides everything: which ids are already stored, how a
+stored paper merges with a newer one, how journal items and preprints link. Only the rows
+it has found to be new come here, during a bulk load (`Database.bulk_loading`), instead of
+an executemany of one parameter set per row:
+
+1. the batch is COPYed into a session-private staging table (TEMP: never WAL-logged, like
+   an UNLOGGED table, and no two loads can see each other's rows);
+2. one `INSERT INTO papers … SELECT … FROM staging` moves them, in the batch's order, and
+   PostgreSQL computes the generated search columns (tsvector, word pairs) for the whole
+   set in that one statement; the keys come back with RETURNING;
+3. the author and category index rows are COPYed straight into their tables.
+
+A row another writer stored in between (same id) is left as that writer stored it
+(ON CONFLICT DO NOTHING) rather than failing the load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+COPY_INSERTS = "pg_copy_inserts"  # Session.info key: set on a bulk load's PostgreSQL sessions
+STAGING = "papers_staging"
+
+
+def active(session: Session) -> bool:
+    """True when this session belongs to a PostgreSQL bulk load."""
+    return bool(session.info.get(COPY_INSERTS))
+
+
+def _staging(cursor: Any, columns: Sequence[str]) -> None:
+    names = ", ".join(columns)  # fixed names only
+    # Built from `papers` itself, so the staging columns have exactly its types.
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ON COMMIT DELETE ROWS AS "
+        f"SELECT 0 AS ord, {names} FROM papers WITH NO DATA"
+    )
+    cursor.execute(f"TRUNCATE {STAGING}")
+
+
+def insert_rows(session: Session, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> dict[str, int]:
+    """Insert `papers` rows (values in `columns` order, `id` among them, JSON columns as their
+    text) by COPY and one INSERT … SELECT; {id: pk} of the rows inserted."""
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        _staging(cursor, columns)
+        names = ", ".join(columns)
+        with cursor.copy(f"COPY {STAGING} (ord, {names}) FROM STDIN") as copy:
+            for n, row in enumerate(rows):
+                copy.write_row((n, *row))
+        cursor.execute(
+            f"INSERT INTO papers ({names}) SELECT {names} FROM {STAGING} ORDER BY ord "
+            "ON CONFLICT (id) DO NOTHING RETURNING id, pk"
+        )
+        inserted = dict(cursor.fetchall())
+        cursor.execute(f"TRUNCATE {STAGING}")
+    return inserted
+
+
+def copy_pairs(session: Session, table: str, columns: tuple[str, str], rows: list[tuple[str, int]]) -> None:
+    """COPY (key, pk) index rows into `table`."""
+    if not rows:
+        return
+    raw: Any = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns[0]}, {columns[1]}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
