@@ -160,7 +160,7 @@ class Browse:
             shown = [replace(e, number=n) for n, e in enumerate(matching, start=1)][offset : offset + BATCH]
             self._fill_tldrs(shown, language)
             return Batch(shown, offset, offset + BATCH < len(matching), len(matching))
-        if not command.is_query():
+        if not command.is_query() and command.name != "paper":  # `paper ID` shows one stored paper
             raise UsageError(
                 'The box takes searches such as `author:"Philipp Grohs" cat:math.NA` or '
                 "`search operator learning`; change a radar from chat with `/papers subscribe`."

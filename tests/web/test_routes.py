@@ -152,6 +152,8 @@ async def test_the_query_box_takes_any_papers_query_and_changes_nothing(
     assert "cat:cs.AI" not in after
     response, bad = await page(client, "/?q=cat+nonsense")
     assert response.status == 400 and "is not an arXiv category" in bad
+    _, one = await page(client, "/?q=paper+https://arxiv.org/abs/2606.00011v1")
+    assert numbers(one) == ["01."] and paper_ids(one)[0] == "2606.00011"
     _, today = await page(client, "/?q=today+cat:cs.CV")
     assert numbers(today)[:1] == ["01."] and "arXiv (CS.CV)" in today
 
