@@ -285,17 +285,39 @@ def db_upgrade() -> None:
     Console(soft_wrap=True).print(f"database at revision {revision}")
 
 
+@app.command("login-link")
+def login_link(
+    user: Annotated[str, typer.Option(help="The member, as platform:workspace/user (slack:T0LAB/U0BOB).")],
+) -> None:
+    """Print a member's sign-in link to the lab page (valid 15 minutes), as `/papers web` answers."""
+    from bot.signin import Member, SignIn, SignInError, base_url
+
+    try:
+        member = Member.parse(user)
+    except ValueError as exc:
+        fail(f"--user: {exc}")
+    try:
+        settings = load_settings()
+        key = settings.secret_key.get_secret_value() if settings.secret_key else None
+        signin = SignIn(key)
+    except (ConfigError, SignInError) as exc:
+        fail(str(exc))
+    sys.stdout.write(signin.link_url(base_url(settings.public_url, settings.port), member) + "\n")
+
+
 @app.command()
-def run(process: Annotated[str, typer.Argument(help="slack | discord | scheduler | console")]) -> None:
+def run(process: Annotated[str, typer.Argument(help="web | slack | discord | scheduler | console")]) -> None:
     """Run a long-lived process (see the Procfile)."""
+    if process == "slack":  # the Procfile's old `web` line: the web process serves Slack's routes too
+        process = "web"
     if process == "scheduler":
         from bot.scheduler import run_scheduler
 
         with engine_for() as engine:
             logging.getLogger("bot").setLevel(logging.INFO)
             raise typer.Exit(run_scheduler(engine, _notice_sender(engine)))
-    if process not in ("slack", "discord", "console"):
-        fail(f"run {process}: no such process (choose slack, discord, scheduler or console)")
+    if process not in ("web", "discord", "console"):
+        fail(f"run {process}: no such process (choose web, slack, discord, scheduler or console)")
     with engine_for() as engine:
         try:
             code = load_platform(process).run(engine)

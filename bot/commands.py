@@ -16,6 +16,7 @@ from bot.live import LiveArxiv
 from bot.models import Caller, LiveRequest, Paper, Reply
 from bot.query import Command, UsageError, help_text, parse, usage
 from bot.radar import narrow
+from bot.signin import Member, SignIn, SignInUnavailable, base_url
 from bot.store.search import SearchSpec
 from bot.summarize import SummaryService
 
@@ -356,6 +357,18 @@ class CommandRunner:
             return Reply(text=f"TL;DRs and briefings here are written in `{self._language(caller)}`.")
         self.channels.set_language(caller.channel_key, command.language)
         return self._changed(caller, f"Set TL;DRs and briefings here to `{command.language}`.")
+
+    # --- the lab page -----------------------------------------------------------------
+    def _cmd_web(self, command: Command, caller: Caller) -> Reply:
+        settings = self.settings
+        key = settings.secret_key.get_secret_value() if settings.secret_key else None
+        try:
+            signin = SignIn(key)
+        except SignInUnavailable:
+            return Reply(text="The lab page is not set up yet: an admin has to set ACADEMICHUB_SECRET_KEY.")
+        member = Member(caller.platform, caller.workspace, caller.user)
+        url = signin.link_url(base_url(settings.public_url, settings.port), member)
+        return Reply(text=f"Your personal link to the lab page (valid 15 minutes; do not share it): {url}")
 
     def _cmd_digest(self, command: Command, caller: Caller) -> Reply:
         try:

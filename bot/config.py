@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     )
     crossref_api_url: str = Field("https://api.crossref.org", alias="ACADEMICHUB_CROSSREF_API_URL")
     openalex_api_url: str = Field("https://api.openalex.org", alias="ACADEMICHUB_OPENALEX_API_URL")
+    secret_key: SecretStr | None = Field(None, alias="ACADEMICHUB_SECRET_KEY")
+    public_url: str | None = Field(None, alias="ACADEMICHUB_PUBLIC_URL")  # where the lab page is served
 
     @field_validator("database_url")
     @classmethod

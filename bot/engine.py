@@ -12,7 +12,8 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from bot.archive import Archive, Cursors
-from bot.channels import Channels
+from bot.browse import Batch, Browse, DayView
+from bot.channels import ChannelInfo, Channels
 from bot.commands import OOPS, CommandRunner, spec_for
 from bot.config import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.digests import Digests
@@ -100,6 +101,9 @@ class Engine:
             summaries,
             LiveArxiv(arxiv),
         )
+        self.browse = Browse(
+            db, settings, self.channels, self.library, summaries, self.search, lambda: self.commands.clock()
+        )
 
     # --- papers -----------------------------------------------------------------
     def ingest(self, sources: Sequence[str] | None = None, progress: Progress | None = None) -> IngestReport:
@@ -184,6 +188,30 @@ class Engine:
     def build_digests(self, channel: str | None = None, day: dt.date | None = None) -> list[Digest]:
         """Build (not post) the due digests; see bot.digests."""
         return self.digests.build_all(channel=channel, day=day)
+
+    # --- the lab page (read-only) ----------------------------------------------------
+    def workspace_channels(self, platform: str, workspace: str) -> list[ChannelInfo]:
+        """The channels of one workspace or guild, with their radars."""
+        return self.browse.channels(platform, workspace)
+
+    def day_view(self, channel: ChannelInfo, day: dt.date, offset: int = 0, language: str = "en") -> DayView:
+        """A channel's digest for a day, five papers from `offset`, with its briefing."""
+        return self.browse.day(channel, day, offset, language)
+
+    def search_batch(
+        self,
+        text: str,
+        offset: int = 0,
+        language: str = "en",
+        channel: ChannelInfo | None = None,
+        day: dt.date | None = None,
+    ) -> Batch:
+        """Five numbered papers for any `/papers` query from `offset` (`today` reads `day`'s digest)."""
+        return self.browse.search(text, offset, language, channel, day)
+
+    def digest_archive(self, channel_key: str) -> list[tuple[dt.date, int]]:
+        """A channel's recorded digests, newest first, as (day, papers)."""
+        return self.browse.archive(channel_key)
 
     def close(self) -> None:
         self.db.dispose()

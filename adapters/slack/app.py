@@ -97,12 +97,20 @@ def create_web_app(engine: Engine, app: AsyncApp) -> web.Application:
     return web_app
 
 
-async def serve(engine: Engine, host: str = "0.0.0.0") -> None:
-    """Serve until SIGINT/SIGTERM: HTTP mode, or Socket Mode (with /healthz still on PORT)."""
+async def serve(
+    engine: Engine,
+    host: str = "0.0.0.0",
+    extend: Callable[[web.Application, AsyncApp], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM: HTTP mode, or Socket Mode (with /healthz still on PORT).
+    `extend` adds other routes to the same server (the lab page, adapters.web)."""
     app_token = _secret(engine.settings.slack_app_token)
     check_settings(engine, socket_mode=bool(app_token))
     app = create_app(engine)
-    runner = web.AppRunner(create_web_app(engine, app))
+    web_app = create_web_app(engine, app)
+    if extend is not None:
+        extend(web_app, app)
+    runner = web.AppRunner(web_app)
     await runner.setup()
     await web.TCPSite(runner, host, engine.settings.port).start()
     stop = asyncio.Event()

@@ -240,6 +240,12 @@ def _digest(rest: str, share: bool) -> Command:
     return Command("digest", share=share)
 
 
+def _web(rest: str, share: bool) -> Command:
+    if share:  # the link signs its holder in as the caller: it must never be shown to a channel
+        raise usage_error("The sign-in link is personal and cannot be shared", "web")
+    return _no_args("web")(rest, share)
+
+
 _Handler = Callable[[str, bool], Command]
 _HANDLERS: dict[str, _Handler] = {
     "help": _help,
@@ -254,4 +260,5 @@ _HANDLERS: dict[str, _Handler] = {
     "language": _language,
     "digest": _digest,
     "sources": _no_args("sources"),
+    "web": _web,
 }

@@ -91,6 +91,7 @@ _USAGE = {
     "schedule": ("schedule HH:MM ZONE | off", "when the daily thread is posted, e.g. `09:00 Europe/Vienna`"),
     "language": ("language CODE", "the language of TL;DRs and briefings here, e.g. `zh`, `de`, `en`"),
     "digest": ("digest now", "post this channel's digest now"),
+    "web": ("web", "your personal sign-in link to the lab page (only you see it)"),
 }
 _FILTER_HELP = (
     'Filters for author/search/cat/today: `author:NAME` `cat:CAT` `keyword:"…"` '
