@@ -1,0 +1,167 @@
+"""The extractive briefing's text: one line per theme, a cross-field line, within SPEC §7's 900 characters.
+
+Labels and sentences are quoted as the papers write them; only the connecting words are translated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from bot.models import DigestEntry, Paper
+from bot.summarize.sentences import contribution_sentence, states_contribution
+from bot.summarize.text import trim
+from bot.summarize.themes import Theme, find_themes, primary_archive
+
+_TEMPLATES = {
+    "en": {
+        "head": "{n} papers in today's digest.",
+        "head_one": "1 paper in today's digest.",
+        "head_themes": "{n} papers in today's digest; {k} themes cover {m} of them.",
+        "theme": "• {label}: {sentence} [{central}]",
+        "theme_bare": "• {label} [{central}]",
+        "also": "; also {cites}.",
+        "paper": "• {sentence} [{number}]",
+        "cross": "Cross-field — {label}: {groups}.",
+        "group": "{field} {cites} ({cats})",
+        "meet2": "{a} meets {b}",
+        "meetn": "{a} and {b} meet",
+        "sep": ", ",
+        "more": "+{k} more",
+    },
+    "zh": {
+        "head": "今日摘要共 {n} 篇论文。",
+        "head_one": "今日摘要共 1 篇论文。",
+        "head_themes": "今日摘要共 {n} 篇论文，{k} 个主题涵盖其中 {m} 篇。",
+        "theme": "• “{label}”：“{sentence}” [{central}]",
+        "theme_bare": "• “{label}” [{central}]",
+        "also": "；另见 {cites}。",
+        "paper": "• “{sentence}” [{number}]",
+        "cross": "跨领域 — “{label}”：{groups}。",
+        "group": "{field} {cites}（{cats}）",
+        "meet2": "{a}与{b}在此交汇",
+        "meetn": "{a}与{b}在此交汇",
+        "sep": "、",
+        "more": "另 {k} 篇",
+    },
+}
+# arXiv's archives, named for people (the part of a category before the dot).
+_ARCHIVES = {
+    "cs": ("computer science", "计算机科学"),
+    "math": ("mathematics", "数学"),
+    "stat": ("statistics", "统计学"),
+    "physics": ("physics", "物理学"),
+    "q-bio": ("quantitative biology", "定量生物学"),
+    "q-fin": ("quantitative finance", "定量金融"),
+    "eess": ("electrical engineering", "电子工程与系统科学"),
+    "econ": ("economics", "经济学"),
+    "astro-ph": ("astrophysics", "天体物理"),
+    "cond-mat": ("condensed matter", "凝聚态物理"),
+    "quant-ph": ("quantum physics", "量子物理"),
+    "gr-qc": ("general relativity", "广义相对论"),
+    "math-ph": ("mathematical physics", "数学物理"),
+    "nlin": ("nonlinear sciences", "非线性科学"),
+    "hep-th": ("high-energy theory", "高能物理理论"),
+    "hep-ph": ("high-energy phenomenology", "高能物理唯象"),
+    "hep-ex": ("high-energy experiment", "高能物理实验"),
+    "hep-lat": ("lattice field theory", "格点场论"),
+    "nucl-th": ("nuclear theory", "核理论"),
+    "nucl-ex": ("nuclear experiment", "核实验"),
+}
+_MAX_CITES = 8
+_MAX_CROSS_LINES = 2
+_SENTENCE_MAX = 200
+_SENTENCE_MIN = 70
+
+
+def compose_briefing(
+    entries: Sequence[DigestEntry],
+    language: str,
+    radar_terms: Sequence[str],
+    limit: int,
+) -> str:
+    """The briefing: a head line, one line per theme, and a cross-field line only when one is true."""
+    lang = language.split("-")[0].lower()
+    t = _TEMPLATES.get(lang, _TEMPLATES["en"])
+    by_number = {e.number: e.paper for e in entries}
+    themes = [_with_speaker(th, by_number) for th in find_themes(entries, radar_terms)]
+    if not themes:
+        return _per_paper(entries, t, limit)
+    covered = len({n for theme in themes for n in theme.numbers})
+    head = t["head_themes"].format(n=len(entries), k=len(themes), m=covered)
+    cross = [line for th in themes if (line := _cross_line(th, by_number, t, lang))][:_MAX_CROSS_LINES]
+    # What is left after the fixed parts is shared by the themes' sentences.
+    fixed = [_theme_line(th, "", t) for th in themes]
+    spare = limit - len(head) - sum(len(x) + 1 for x in [*fixed, *cross])
+    per_sentence = min(_SENTENCE_MAX, spare // max(1, len(themes)))
+    if per_sentence < _SENTENCE_MIN and cross:
+        cross = cross[:1]
+        spare = limit - len(head) - sum(len(x) + 1 for x in [*fixed, *cross])
+        per_sentence = min(_SENTENCE_MAX, spare // max(1, len(themes)))
+    lines = [head]
+    for theme in themes:
+        sentence = contribution_sentence(by_number[theme.central], per_sentence) if per_sentence >= 40 else ""
+        lines.append(_theme_line(theme, sentence, t))
+    lines.extend(cross)
+    while len("\n".join(lines)) > limit and len(lines) > 2:
+        lines.pop()  # the last theme is the smallest
+    return trim("\n".join(lines), limit)
+
+
+def _with_speaker(theme: Theme, by_number: dict[int, Paper]) -> Theme:
+    """Of the three papers nearest the centre, the first that states a contribution speaks."""
+    for number in theme.by_centrality[:3]:
+        if states_contribution(by_number[number]):
+            return dataclasses.replace(theme, central=number)
+    return theme
+
+
+def _theme_line(theme: Theme, sentence: str, t: dict[str, str]) -> str:
+    others = [n for n in theme.numbers if n != theme.central]
+    key = "theme" if sentence else "theme_bare"
+    line = t[key].format(label=_display(theme.label, t), sentence=sentence, central=theme.central)
+    return line + (t["also"].format(cites=_cites(others, t)) if others else "")
+
+
+def _cites(numbers: Sequence[int], t: dict[str, str]) -> str:
+    shown = " ".join(f"[{n}]" for n in numbers[:_MAX_CITES])
+    rest = len(numbers) - _MAX_CITES
+    return f"{shown} {t['more'].format(k=rest)}" if rest > 0 else shown
+
+
+def _cross_line(theme: Theme, by_number: dict[int, Paper], t: dict[str, str], lang: str) -> str | None:
+    """Said only when the theme's papers come from two or more primary archives (cs, math, q-bio …)."""
+    groups: dict[str, list[int]] = {}
+    for number in theme.numbers:
+        archive = primary_archive(by_number[number])
+        if archive is not None:
+            groups.setdefault(archive, []).append(number)
+    if len(groups) < 2:
+        return None
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]
+    parts = []
+    for archive, numbers in ordered:
+        cats = sorted({by_number[n].primary_category or archive for n in numbers})
+        names = _ARCHIVES.get(archive, (archive, archive))
+        field = names[1] if lang == "zh" else names[0]
+        cites = " ".join(f"[{n}]" for n in numbers[:4])
+        parts.append(t["group"].format(field=field, cites=cites, cats=", ".join(cats[:2])))
+    meet = t["meet2"] if len(parts) == 2 else t["meetn"]
+    groups_text = meet.format(a=t["sep"].join(parts[:-1]), b=parts[-1])
+    return t["cross"].format(label=_display(theme.label, t), groups=groups_text)
+
+
+def _display(label: str, t: dict[str, str]) -> str:
+    """English lines start a label with a capital; elsewhere the phrase is quoted as written."""
+    return label[0].upper() + label[1:] if t is _TEMPLATES["en"] else label
+
+
+def _per_paper(entries: Sequence[DigestEntry], t: dict[str, str], limit: int) -> str:
+    """No theme holds two papers: say the first few papers' contributions instead."""
+    head = t["head_one"] if len(entries) == 1 else t["head"].format(n=len(entries))
+    shown = entries[:3]
+    per_sentence = min(_SENTENCE_MAX, (limit - len(head)) // len(shown) - 12)
+    lines = [head]
+    for entry in shown:
+        lines.append(t["paper"].format(sentence=contribution_sentence(entry.paper, per_sentence), number=entry.number))
+    return trim("\n".join(lines), limit)
