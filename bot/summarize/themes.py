@@ -1,20 +1,20 @@
 """The day's themes: papers grouped by content, each labelled by a key phrase its papers share.
 
 tf-idf over title + abstract, a small latent space (LSA), Ward clustering into 2–4 groups
-(scikit-learn, imported on first use: it takes seconds to import and most CLI calls never brief),
+(SciPy's hierarchy, imported on first use; scikit-learn's estimators validate their parameters
+on every call, ~10 ms a briefing, a second for 100 channels),
 then a class-based tf-idf over noun-like phrases picks the label that is frequent in the group and
 rare outside it. Nothing is fitted ahead of time: each call sees only the digest's own papers.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
 import numpy as np
 
 from bot.models import DigestEntry, Paper
@@ -73,7 +73,7 @@ class Theme:
 class _PaperText:
     """What the theme finder reads of one paper (cached: a paper sits in many channels' digests)."""
 
-    tokens: tuple[str, ...]  # unigram and bigram keys with repeats, for tf-idf
+    tf: dict[str, float]  # unigram and bigram keys -> sublinear term frequency, for tf-idf
     phrases: dict[str, str]  # label candidate key -> surface as first written
     title_keys: frozenset[str]  # candidate keys that occur in the title
 
@@ -95,40 +95,63 @@ def _content(word: str) -> bool:
     return not (low in STOP_WORDS or low.isdigit() or len(low) < 2 or low.endswith("ly"))
 
 
+@lru_cache(maxsize=65536)
+def _word_key(word: str) -> str | None:
+    """The key of a content word; None for stop words and numbers (they break a phrase)."""
+    return _key(word) if _content(word) else None
+
+
 @lru_cache(maxsize=8192)
 def _paper_text(title: str, abstract: str) -> _PaperText:
     tokens: list[str] = []
     phrases: dict[str, str] = {}
     title_keys: set[str] = set()
-    for source, text in (("title", clean_latex(title)), ("abstract", clean_latex(abstract))):
+    # The abstract first: its spelling ("uncertainty quantification") beats a title's Title Case.
+    for in_title, text in ((False, clean_latex(abstract)), (True, clean_latex(title))):
         for chunk in _CHUNK_RE.split(text):
-            run: list[str] = []
-            for word in [*_TOKEN_RE.findall(chunk), ""]:
-                if word and _content(word):
-                    run.append(word)
-                    continue
-                _add_run(run, source == "title", tokens, phrases, title_keys)
-                run = []
-    return _PaperText(tuple(tokens), phrases, frozenset(title_keys))
+            words: list[str] = []
+            keys: list[str] = []
+            for word in _TOKEN_RE.findall(chunk):
+                key = _word_key(word)
+                if key is not None:
+                    words.append(word)
+                    keys.append(key)
+                elif keys:
+                    _add_run(words, keys, in_title, tokens, phrases, title_keys)
+                    words, keys = [], []
+            if keys:
+                _add_run(words, keys, in_title, tokens, phrases, title_keys)
+    phrases = {k: v for k, v in phrases.items() if _shape_allowed(k)}
+    title_keys &= phrases.keys()
+    counts = Counter(tokens)
+    tf = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    return _PaperText(tf, phrases, frozenset(title_keys))
 
 
 def _add_run(
-    run: list[str], in_title: bool, tokens: list[str], phrases: dict[str, str], title_keys: set[str]
+    run: list[str],
+    keys: list[str],
+    in_title: bool,
+    tokens: list[str],
+    phrases: dict[str, str],
+    title_keys: set[str],
 ) -> None:
     """Record one run of content words: its uni/bigrams for clustering, its 1–3-grams as labels."""
-    keys = [_key(w) for w in run]
+    size = len(keys)
     for i, key in enumerate(keys):
         if key not in GENERIC_WORDS:
             tokens.append(key)
-        if i + 1 < len(keys):
-            tokens.append(f"{key} {keys[i + 1]}")
-        for n in (1, 2, 3):
-            if i + n > len(keys):
-                break
-            phrase_key = " ".join(keys[i : i + n])
-            phrases.setdefault(phrase_key, " ".join(run[i : i + n]))
-            if in_title:
-                title_keys.add(phrase_key)
+        grams = [key]
+        if i + 1 < size:
+            grams.append(f"{key} {keys[i + 1]}")
+            tokens.append(grams[1])
+            if i + 2 < size:
+                grams.append(f"{grams[1]} {keys[i + 2]}")
+        for n, gram in enumerate(grams, 1):
+            if gram not in phrases:
+                phrases[gram] = " ".join(run[i : i + n])
+        if in_title:
+            title_keys.update(grams)
 
 
 def _radar_words(radar_terms: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -147,20 +170,28 @@ def _radar_words(radar_terms: Iterable[str]) -> tuple[frozenset[str], tuple[str,
 
 def label_allowed(phrase_key: str, radar: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())) -> bool:
     """Whether a phrase may name a theme: not generic, not dangling, not the channel's own radar."""
-    words = phrase_key.split()
+    if not _shape_allowed(phrase_key):
+        return False
     radar_words, radar_terms = radar
-    if all(w in GENERIC_WORDS for w in words) or all(w in radar_words for w in words):
+    words = phrase_key.split(" ")
+    if radar_words and all(w in radar_words for w in words):
         return False
-    if any(f" {t} " in f" {phrase_key} " for t in radar_terms):
+    return not any(f" {t} " in f" {phrase_key} " for t in radar_terms)
+
+
+def _shape_allowed(phrase_key: str) -> bool:
+    """The radar-free part of label_allowed: generic words, dangling adjectives, numbers."""
+    words = phrase_key.split(" ")
+    if all(w in GENERIC_WORDS for w in words) or len(phrase_key) < 3:
         return False
-    head = words[-1]
-    if head in _NOT_A_HEAD or head in GENERIC_WORDS and len(words) == 1:
+    return _head_allowed(words[-1]) and not (len(words) == 1 and words[0] in _NOT_A_HEAD)
+
+
+@lru_cache(maxsize=65536)
+def _head_allowed(head: str) -> bool:
+    if head in _NOT_A_HEAD or head.isdigit():
         return False
-    if _ADJECTIVE_END.search(head) and head not in _NOUNS_LIKE_ADJECTIVES:
-        return False
-    if words[0] in _NOT_A_HEAD and len(words) == 1:
-        return False
-    return len(phrase_key) >= 3 and not head.isdigit()
+    return head in _NOUNS_LIKE_ADJECTIVES or not _ADJECTIVE_END.search(head)
 
 
 def find_themes(
@@ -174,8 +205,9 @@ def find_themes(
     groups, space = _cluster(texts, radar[0], max_themes)
     themes: list[Theme] = []
     used: set[str] = set()
+    everywhere = Counter(k for text in texts for k in text.phrases)
     for members in sorted(groups, key=lambda g: (-len(g), g[0])):
-        label = _label(members, texts, radar, used)
+        label = _label(members, texts, everywhere, radar, used)
         if label is None:
             continue
         centre = space[members].mean(axis=0)
@@ -190,43 +222,63 @@ def _cluster(
     texts: Sequence[_PaperText], radar_words: frozenset[str], max_themes: int
 ) -> tuple[list[list[int]], np.ndarray]:
     """Groups (indices into texts, ≥ 2 each) and each paper's unit vector in the latent space."""
-    from sklearn.cluster import AgglomerativeClustering
-    from sklearn.metrics import silhouette_score
+    from scipy.cluster.hierarchy import fcluster, linkage
 
     n = len(texts)
-    docs = [[t for t in text.tokens if not radar_words.intersection(t.split())] for text in texts]
-    matrix = _tfidf(docs)
+    matrix = _tfidf(texts, radar_words)
     if matrix is None:
         return [], np.zeros((n, 1))
-    space = _latent(matrix.toarray(), dims=min(8, max(2, n // 5)))
+    space = _latent(matrix, dims=min(8, max(2, n // 5)))
     if n < 6:  # too few to split into groups of two or more with any confidence
         return [list(range(n))], space
+    tree = linkage(space, method="ward")
     best: tuple[float, list[list[int]]] = (-2.0, [])
     for k in range(2, min(max_themes, n // 2) + 1):
-        labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(space)
-        score = float(silhouette_score(space, labels)) if len(set(labels)) > 1 else -1.0
-        groups = [[i for i in range(n) if labels[i] == c] for c in range(k)]
+        labels = fcluster(tree, t=k, criterion="maxclust")
+        groups = [[i for i in range(n) if labels[i] == c] for c in sorted(set(labels))]
+        score = _silhouette(space, labels)
         groups = [g for g in groups if len(g) >= 2]
         if score > best[0] and groups:
             best = (score, groups)
     return best[1], space
 
 
-def _tfidf(docs: list[list[str]]) -> Any:
-    """Sublinear tf-idf over the digest's own papers; terms in one paper only are noise here."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+def _tfidf(texts: Sequence[_PaperText], radar_words: frozenset[str]) -> np.ndarray | None:
+    """Sublinear tf-idf rows (as scikit-learn's TfidfVectorizer computes them) over terms that two
+    or more of the digest's papers share, the radar's own words left out; None when there are none."""
+    df = Counter(t for text in texts for t in text.tf)
+    vocabulary = [t for t, c in df.items() if c >= 2 and not radar_words.intersection(t.split(" "))]
+    if not vocabulary:
+        return None
+    column = {t: j for j, t in enumerate(vocabulary)}
+    matrix = np.zeros((len(texts), len(vocabulary)))
+    for i, text in enumerate(texts):
+        for term, weight in text.tf.items():
+            j = column.get(term)
+            if j is not None:
+                matrix[i, j] = weight
+    n = len(texts)
+    idf = np.log((1 + n) / (1 + np.array([df[t] for t in vocabulary], dtype=float))) + 1.0
+    matrix *= idf
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
 
-    for min_df in (2, 1):
-        vectorizer = TfidfVectorizer(analyzer=_identity, min_df=min_df, sublinear_tf=True)
-        try:
-            return vectorizer.fit_transform(docs)
-        except ValueError:  # nothing shared by two papers (or nothing at all)
-            continue
-    return None
 
-
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
+def _silhouette(space: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (euclidean), the usual score for choosing how many groups to cut."""
+    distances = np.linalg.norm(space[:, None, :] - space[None, :, :], axis=2)
+    onehot = labels[:, None] == np.unique(labels)[None, :]
+    sizes = onehot.sum(axis=0)
+    mean_to = (distances @ onehot) / sizes  # each paper's mean distance to each group
+    own = onehot.argmax(axis=1)
+    rows = np.arange(len(labels))
+    own_size = sizes[own]
+    a = np.where(own_size > 1, mean_to[rows, own] * sizes[own] / np.maximum(own_size - 1, 1), 0.0)
+    mean_to[rows, own] = np.inf
+    b = mean_to.min(axis=1)
+    scale = np.maximum(a, b)
+    values = np.where((own_size > 1) & (scale > 0), (b - a) / np.where(scale > 0, scale, 1.0), 0.0)
+    return float(values.mean())
 
 
 def _latent(dense: np.ndarray, dims: int) -> np.ndarray:
@@ -241,12 +293,12 @@ def _latent(dense: np.ndarray, dims: int) -> np.ndarray:
 def _label(
     members: list[int],
     texts: Sequence[_PaperText],
+    everywhere: Counter[str],
     radar: tuple[frozenset[str], tuple[str, ...]],
     used: set[str],
 ) -> str | None:
     """The phrase most frequent in the group and rarest outside it (class-based tf-idf)."""
     inside = Counter(k for i in members for k in texts[i].phrases)
-    outside = Counter(k for i, t in enumerate(texts) if i not in members for k in t.phrases if k in inside)
     in_title = Counter(k for i in members for k in texts[i].title_keys)
     best: tuple[float, str] | None = None
     for key, df_in in inside.items():
@@ -256,7 +308,7 @@ def _label(
             continue  # single words of abstracts are mostly verbs and filler; titles are noun phrases
         if any(set(key.split()) & set(u.split()) for u in used):
             continue  # two themes named by the same word read as one
-        precision = df_in / (df_in + outside[key])
+        precision = df_in / everywhere[key]
         length = (1.0, 1.5, 1.6)[min(3, len(key.split())) - 1]
         score = df_in / len(members) * precision**2 * length * (1 + 0.5 * in_title[key] / df_in)
         if best is None or (score, key) > best:
