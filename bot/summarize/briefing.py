@@ -6,6 +6,7 @@ Labels and sentences are quoted as the papers write them; only the connecting wo
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 
 from bot.models import DigestEntry, Paper
@@ -18,6 +19,8 @@ _TEMPLATES = {
         "head": "{n} papers in today's digest.",
         "head_one": "1 paper in today's digest.",
         "head_themes": "{n} papers in today's digest; {k} themes cover {m} of them.",
+        "head_theme": "{n} papers in today's digest; one theme covers {m} of them.",
+        "loose": "• Also: {sentence} [{number}]",
         "theme": "• {label}: {sentence} [{central}]",
         "theme_bare": "• {label} [{central}]",
         "also": "; also {cites}.",
@@ -33,6 +36,8 @@ _TEMPLATES = {
         "head": "今日摘要共 {n} 篇论文。",
         "head_one": "今日摘要共 1 篇论文。",
         "head_themes": "今日摘要共 {n} 篇论文，{k} 个主题涵盖其中 {m} 篇。",
+        "head_theme": "今日摘要共 {n} 篇论文，1 个主题涵盖其中 {m} 篇。",
+        "loose": "• 另有：“{sentence}” [{number}]",
         "theme": "• “{label}”：“{sentence}” [{central}]",
         "theme_bare": "• “{label}” [{central}]",
         "also": "；另见 {cites}。",
@@ -70,8 +75,9 @@ _ARCHIVES = {
 }
 _MAX_CITES = 8
 _MAX_CROSS_LINES = 2
+_MAX_LINES = 4  # theme and single-paper lines together
 _SENTENCE_MAX = 200
-_SENTENCE_MIN = 70
+_SENTENCE_ROOMY = 140  # below this, a second cross-field line costs the themes too much
 
 
 def compose_briefing(
@@ -87,25 +93,40 @@ def compose_briefing(
     themes = [_with_speaker(th, by_number) for th in find_themes(entries, radar_terms)]
     if not themes:
         return _per_paper(entries, t, limit)
-    covered = len({n for theme in themes for n in theme.numbers})
-    head = t["head_themes"].format(n=len(entries), k=len(themes), m=covered)
+    covered = {n for theme in themes for n in theme.numbers}
+    head_key = "head_theme" if len(themes) == 1 else "head_themes"
+    head = t[head_key].format(n=len(entries), k=len(themes), m=len(covered))
     cross = [line for th in themes if (line := _cross_line(th, by_number, t, lang))][:_MAX_CROSS_LINES]
-    # What is left after the fixed parts is shared by the themes' sentences.
-    fixed = [_theme_line(th, "", t) for th in themes]
-    spare = limit - len(head) - sum(len(x) + 1 for x in [*fixed, *cross])
-    per_sentence = min(_SENTENCE_MAX, spare // max(1, len(themes)))
-    if per_sentence < _SENTENCE_MIN and cross:
+    # Papers no theme holds get a line of their own while there is room (small or scattered days).
+    loose = [e.number for e in entries if e.number not in covered][: max(0, _MAX_LINES - len(themes))]
+    if len(cross) > 1 and _sentence_room(limit, head, themes, loose, cross, t) < _SENTENCE_ROOMY:
         cross = cross[:1]
-        spare = limit - len(head) - sum(len(x) + 1 for x in [*fixed, *cross])
-        per_sentence = min(_SENTENCE_MAX, spare // max(1, len(themes)))
+    room = _sentence_room(limit, head, themes, loose, cross, t)
+    if room < _SENTENCE_ROOMY:
+        loose = []
+        room = _sentence_room(limit, head, themes, loose, cross, t)
     lines = [head]
     for theme in themes:
-        sentence = contribution_sentence(by_number[theme.central], per_sentence) if per_sentence >= 40 else ""
+        sentence = contribution_sentence(by_number[theme.central], room) if room >= 40 else ""
         lines.append(_theme_line(theme, sentence, t))
+    lines.extend(
+        t["loose"].format(sentence=contribution_sentence(by_number[n], room), number=n) for n in loose
+    )
     lines.extend(cross)
     while len("\n".join(lines)) > limit and len(lines) > 2:
-        lines.pop()  # the last theme is the smallest
+        lines.pop(-1 - len(cross) if len(lines) - len(cross) > 2 else -1)  # the smallest theme first
     return trim("\n".join(lines), limit)
+
+
+def _sentence_room(
+    limit: int, head: str, themes: list[Theme], loose: list[int], cross: list[str], t: dict[str, str]
+) -> int:
+    """Characters each quoted sentence may take once the fixed parts of every line are counted."""
+    fixed = [_theme_line(th, "…", t) for th in themes] + [
+        t["loose"].format(sentence="", number=n) for n in loose
+    ]
+    spare = limit - len(head) - sum(len(x) + 1 for x in [*fixed, *cross])
+    return min(_SENTENCE_MAX, spare // max(1, len(themes) + len(loose)))
 
 
 def _with_speaker(theme: Theme, by_number: dict[int, Paper]) -> Theme:
@@ -130,9 +151,12 @@ def _cites(numbers: Sequence[int], t: dict[str, str]) -> str:
 
 
 def _cross_line(theme: Theme, by_number: dict[int, Paper], t: dict[str, str], lang: str) -> str | None:
-    """Said only when the theme's papers come from two or more primary archives (cs, math, q-bio …)."""
+    """Said only when papers that share the theme's phrase come from two or more primary archives
+    (cs, math, q-bio …): papers that merely landed in one cluster make no connection."""
+    if " " not in theme.label.strip() and not theme.label.isupper():
+        return None  # one common word ("phase", "decay") shared across fields is no connection
     groups: dict[str, list[int]] = {}
-    for number in theme.numbers:
+    for number in theme.sharing:
         archive = primary_archive(by_number[number])
         if archive is not None:
             groups.setdefault(archive, []).append(number)
@@ -141,11 +165,11 @@ def _cross_line(theme: Theme, by_number: dict[int, Paper], t: dict[str, str], la
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]
     parts = []
     for archive, numbers in ordered:
-        cats = sorted({by_number[n].primary_category or archive for n in numbers})
+        cats = Counter(by_number[n].primary_category or archive for n in numbers)
         names = _ARCHIVES.get(archive, (archive, archive))
         field = names[1] if lang == "zh" else names[0]
-        cites = " ".join(f"[{n}]" for n in numbers[:4])
-        parts.append(t["group"].format(field=field, cites=cites, cats=", ".join(cats[:2])))
+        cites = " ".join(f"[{n}]" for n in numbers[:3])
+        parts.append(t["group"].format(field=field, cites=cites, cats=min(cats, key=lambda c: (-cats[c], c))))
     meet = t["meet2"] if len(parts) == 2 else t["meetn"]
     groups_text = meet.format(a=t["sep"].join(parts[:-1]), b=parts[-1])
     return t["cross"].format(label=_display(theme.label, t), groups=groups_text)
@@ -163,5 +187,7 @@ def _per_paper(entries: Sequence[DigestEntry], t: dict[str, str], limit: int) ->
     per_sentence = min(_SENTENCE_MAX, (limit - len(head)) // len(shown) - 12)
     lines = [head]
     for entry in shown:
-        lines.append(t["paper"].format(sentence=contribution_sentence(entry.paper, per_sentence), number=entry.number))
+        lines.append(
+            t["paper"].format(sentence=contribution_sentence(entry.paper, per_sentence), number=entry.number)
+        )
     return trim("\n".join(lines), limit)

@@ -54,6 +54,7 @@ _SPACE_RE = re.compile(r"\s+")
 _ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|resp|Fig|Figs|Eq|Eqs|Sec|Ref|No|approx|Dr|St)\.)$")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9$\\\u3400-\u9fff])|(?<=[。！？])")
 
+
 @lru_cache(maxsize=16384)  # a day's abstracts are cleaned for TL;DRs, themes and briefing sentences
 def clean_latex(text: str) -> str:
     """Turn common LaTeX in arXiv abstracts into readable plain text."""

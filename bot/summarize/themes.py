@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
 import numpy as np
 
 from bot.models import DigestEntry, Paper
@@ -23,40 +24,74 @@ from bot.summarize.text import STOP_WORDS, clean_latex
 MAX_THEMES = 4
 
 # Never a label on their own: they say nothing about the day's topics (the issue's examples first).
-GENERIC_WORDS = frozenset(
-    """method methods result results approach approaches paper papers propose proposes proposed
-    introduce introduces work works framework frameworks model models system systems problem problems
-    task tasks performance analysis study studies experiment experiments evaluation benchmark benchmarks
-    data dataset datasets technique techniques algorithm algorithms setting settings application
-    applications computational cost costs efficiency accuracy quality baseline baselines
-    state art sota improvement improvements challenge challenges limitation limitations issue issues
-    solution solutions strategy strategies design designs component components module modules
-    property properties process processes effect effects impact role term terms way ways number
-    case cases level levels step steps time times set sets part parts type types form forms
-    aspect aspects idea ideas insight insights need needs use uses user users field fields area areas
-    domain domains research researcher researchers author authors finding findings contribution
-    contributions extensive comprehensive effective efficient novel existing prior previous recent
-    current various different significant strong robust simple general specific key main new
-    paradigm paradigms pipeline pipelines mechanism mechanisms capability capabilities ability abilities
-    input inputs output outputs information knowledge feature features representation
-    representations structure structures function functions parameter parameters objective objectives
-    scenario scenarios practice practical theory theoretical empirical empirically""".split()
+_GENERIC_TEXT = """
+method methods result results approach approaches paper papers propose proposes proposed introduce
+introduces work works framework frameworks model models system systems problem problems task tasks
+performance analysis study studies experiment experiments evaluation benchmark benchmarks data
+dataset datasets technique techniques algorithm algorithms setting settings application applications
+computational cost costs efficiency accuracy quality baseline baselines state art sota improvement
+improvements challenge challenges limitation limitations issue issues solution solutions strategy
+strategies design designs component components module modules property properties process processes
+effect effects impact role term terms way ways number case cases level levels step steps time times
+set sets part parts type types form forms aspect aspects idea ideas insight insights need needs use
+uses user users field fields area areas domain domains research researcher researchers author
+authors finding findings contribution contributions extensive comprehensive effective efficient
+novel existing prior previous recent current various different significant strong robust simple
+general specific key main new paradigm paradigms pipeline pipelines mechanism mechanisms capability
+capabilities ability abilities input inputs output outputs information knowledge feature features
+representation representations structure structures function functions parameter parameters
+objective objectives scenario scenarios practice practical theory theoretical empirical empirically
+space spaces character characters example examples order orders formulation formulations condition
+conditions
+"""
+GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
+# The field's wallpaper in 2026: true of half of any day's papers, so they name no theme.
+GENERIC_PHRASES = frozenset(
+    {
+        "llm",
+        "ai",
+        "ml",
+        "nlp",
+        "language model",
+        "large language model",
+        "deep learning",
+        "machine learning",
+        "neural network",
+        "deep neural network",
+        "artificial intelligence",
+        "real world",
+        "real-world",
+        "test set",
+        "training data",
+        "downstream task",
+        "case study",
+        "large model",
+        "understanding",
+        "still",
+    }
 )
 # Words that leave a phrase dangling when they end it ("multimodal large", "physics-informed").
-_NOT_A_HEAD = frozenset(
-    """large small deep neural multi based aware free guided driven level scale wide grained order
-    high low long short fast slow single multiple joint global local open closed real full end
-    first second self cross non pre post sub inter intra""".split()
-)
+_NOT_A_HEAD_TEXT = """
+large small deep neural multi based aware free guided driven level scale wide grained order high low
+long short fast slow single multiple joint global local open closed real full end first second self
+cross non pre post sub inter intra
+"""
+_NOT_A_HEAD = frozenset(_NOT_A_HEAD_TEXT.split())
 _ADJECTIVE_END = re.compile(r"(?:al|ive|ous|ic|ed|ful|less|able|ible|ary)$")
-_NOUNS_LIKE_ADJECTIVES = frozenset(
-    """retrieval signal interval potential material animal proposal journal manual tutorial arrival
-    survival trial removal terminal principal logic graphic topic clinic dynamic""".split()
-)
+_NOUNS_TEXT = """
+retrieval signal interval potential material animal proposal journal manual tutorial arrival
+survival trial removal terminal principal logic graphic topic clinic dynamic
+"""
+_NOUNS_LIKE_ADJECTIVES = frozenset(_NOUNS_TEXT.split())
 
 _CHUNK_RE = re.compile(r"[.,;:!?()\[\]{}\"“”‘’'/=<>+*|]|\s[-–—]\s")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
-_CLUSTER_STOP = STOP_WORDS | GENERIC_WORDS
+# Abstract filler that the TL;DR stop list can keep, but no key phrase may contain.
+_MORE_STOP_TEXT = """
+still instead whereas whilst hence therefore namely thereby although though often usually typically
+currently recently finally first second third last page project code github
+"""
+_STOP = STOP_WORDS | frozenset(_MORE_STOP_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +102,7 @@ class Theme:
     numbers: tuple[int, ...]  # digest numbers, ascending
     central: int  # the paper nearest the group's centre
     by_centrality: tuple[int, ...] = ()  # the theme's numbers, nearest the centre first
+    sharing: tuple[int, ...] = ()  # the theme's numbers whose title or abstract has the label phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +116,8 @@ class _PaperText:
 
 def _key(word: str) -> str:
     """A word's comparison key: lower case, a plural ending dropped ("policies" -> "policy")."""
+    if len(word) >= 3 and word.endswith("s") and word[:-1].isupper():
+        return word[:-1].lower()  # "LLMs", "GNNs"
     w = word.lower()
     if len(w) <= 4 or not w.endswith("s") or w.endswith(("ss", "us", "is", "ics")):
         return w
@@ -92,7 +130,7 @@ def _key(word: str) -> str:
 
 def _content(word: str) -> bool:
     low = word.lower()
-    return not (low in STOP_WORDS or low.isdigit() or len(low) < 2 or low.endswith("ly"))
+    return not (low in _STOP or low.isdigit() or len(low) < 2 or low.endswith("ly"))
 
 
 @lru_cache(maxsize=65536)
@@ -114,7 +152,8 @@ def _paper_text(title: str, abstract: str) -> _PaperText:
             for word in _TOKEN_RE.findall(chunk):
                 key = _word_key(word)
                 if key is not None:
-                    words.append(word)
+                    # Title Case is the title's style, not the phrase's: "Support Strategies".
+                    words.append(word.lower() if in_title and word[1:].islower() else word)
                     keys.append(key)
                 elif keys:
                     _add_run(words, keys, in_title, tokens, phrases, title_keys)
@@ -182,7 +221,7 @@ def label_allowed(phrase_key: str, radar: tuple[frozenset[str], tuple[str, ...]]
 def _shape_allowed(phrase_key: str) -> bool:
     """The radar-free part of label_allowed: generic words, dangling adjectives, numbers."""
     words = phrase_key.split(" ")
-    if all(w in GENERIC_WORDS for w in words) or len(phrase_key) < 3:
+    if all(w in GENERIC_WORDS for w in words) or len(phrase_key) < 3 or phrase_key in GENERIC_PHRASES:
         return False
     return _head_allowed(words[-1]) and not (len(words) == 1 and words[0] in _NOT_A_HEAD)
 
@@ -207,14 +246,18 @@ def find_themes(
     used: set[str] = set()
     everywhere = Counter(k for text in texts for k in text.phrases)
     for members in sorted(groups, key=lambda g: (-len(g), g[0])):
-        label = _label(members, texts, everywhere, radar, used)
-        if label is None:
+        found = _label(members, texts, everywhere, radar, used)
+        if found is None:
             continue
+        key, label = found
         centre = space[members].mean(axis=0)
         closeness = space[members] @ centre
         order = tuple(entries[members[j]].number for j in np.argsort(-closeness, kind="stable"))
         numbers = tuple(sorted(order))
-        themes.append(Theme(label=label, numbers=numbers, central=order[0], by_centrality=order))
+        sharing = tuple(sorted(entries[i].number for i in members if key in texts[i].phrases))
+        if len(entries) < 4:
+            numbers, order = sharing, tuple(n for n in order if n in sharing)
+        themes.append(Theme(label, numbers, order[0], order, sharing))
     return themes
 
 
@@ -229,7 +272,7 @@ def _cluster(
     if matrix is None:
         return [], np.zeros((n, 1))
     space = _latent(matrix, dims=min(8, max(2, n // 5)))
-    if n < 6:  # too few to split into groups of two or more with any confidence
+    if n < 4:  # too few to split: the papers that share a phrase are the theme
         return [list(range(n))], space
     tree = linkage(space, method="ward")
     best: tuple[float, list[list[int]]] = (-2.0, [])
@@ -296,8 +339,8 @@ def _label(
     everywhere: Counter[str],
     radar: tuple[frozenset[str], tuple[str, ...]],
     used: set[str],
-) -> str | None:
-    """The phrase most frequent in the group and rarest outside it (class-based tf-idf)."""
+) -> tuple[str, str] | None:
+    """The key and surface of the phrase most frequent in the group and rarest outside it."""
     inside = Counter(k for i in members for k in texts[i].phrases)
     in_title = Counter(k for i in members for k in texts[i].title_keys)
     best: tuple[float, str] | None = None
@@ -309,7 +352,7 @@ def _label(
         if any(set(key.split()) & set(u.split()) for u in used):
             continue  # two themes named by the same word read as one
         precision = df_in / everywhere[key]
-        length = (1.0, 1.5, 1.6)[min(3, len(key.split())) - 1]
+        length = (1.0, 1.6, 1.7)[min(3, len(key.split())) - 1]
         score = df_in / len(members) * precision**2 * length * (1 + 0.5 * in_title[key] / df_in)
         if best is None or (score, key) > best:
             best = (score, key)
@@ -319,7 +362,7 @@ def _label(
     used.add(key)
     surfaces = Counter(texts[i].phrases[key] for i in members if key in texts[i].phrases)
     surface = sorted(surfaces.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-    return surface
+    return key, surface
 
 
 def _acronym(key: str, members: list[int], texts: Sequence[_PaperText]) -> bool:
