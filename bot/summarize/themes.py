@@ -42,7 +42,8 @@ capabilities ability abilities input inputs output outputs information knowledge
 representation representations structure structures function functions parameter parameters
 objective objectives scenario scenarios practice practical theory theoretical empirical empirically
 space spaces character characters example examples order orders formulation formulations condition
-conditions
+conditions exact remark remarks zero configuration configurations observation observations equation
+equations group groups energy evidence
 """
 GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
 # The field's wallpaper in 2026: true of half of any day's papers, so they name no theme.
