@@ -1,98 +1,36 @@
 """The day's themes: papers grouped by content, each labelled by a key phrase its papers share.
 
-tf-idf over title + abstract, a small latent space (LSA), Ward clustering into 2–4 groups
-(SciPy's hierarchy, imported on first use; scikit-learn's estimators validate their parameters
-on every call, ~10 ms a briefing, a second for 100 channels),
-then a class-based tf-idf over noun-like phrases picks the label that is frequent in the group and
-rare outside it. Nothing is fitted ahead of time: each call sees only the digest's own papers.
+tf-idf over title + abstract, a small latent space (LSA), Ward clustering into 2–4 groups (SciPy's
+hierarchy, imported on first use), then a class-based tf-idf over noun-like phrases picks the label
+that is frequent in the group and rare outside it. Nothing is fitted ahead of time: each call sees
+only the digest's own papers. scikit-learn's estimators would do the same steps but validate their
+parameters on every call: ~10 ms a briefing, a second for 100 channels.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from bot.models import DigestEntry, Paper
-from bot.summarize.text import STOP_WORDS, clean_latex
+from bot.summarize import phrases
+from bot.summarize.phrases import (
+    GENERIC_PHRASES,
+    GENERIC_WORDS,
+    FloatArray,
+    PaperPhrases,
+    Radar,
+    label_allowed,
+    paper_phrases,
+    radar_words,
+)
+
+__all__ = ["GENERIC_PHRASES", "GENERIC_WORDS", "Theme", "find_themes", "label_allowed", "primary_archive"]
 
 MAX_THEMES = 4
-
-# Never a label on their own: they say nothing about the day's topics (the issue's examples first).
-_GENERIC_TEXT = """
-method methods result results approach approaches paper papers propose proposes proposed introduce
-introduces work works framework frameworks model models system systems problem problems task tasks
-performance analysis study studies experiment experiments evaluation benchmark benchmarks data
-dataset datasets technique techniques algorithm algorithms setting settings application applications
-computational cost costs efficiency accuracy quality baseline baselines state art sota improvement
-improvements challenge challenges limitation limitations issue issues solution solutions strategy
-strategies design designs component components module modules property properties process processes
-effect effects impact role term terms way ways number case cases level levels step steps time times
-set sets part parts type types form forms aspect aspects idea ideas insight insights need needs use
-uses user users field fields area areas domain domains research researcher researchers author
-authors finding findings contribution contributions extensive comprehensive effective efficient
-novel existing prior previous recent current various different significant strong robust simple
-general specific key main new paradigm paradigms pipeline pipelines mechanism mechanisms capability
-capabilities ability abilities input inputs output outputs information knowledge feature features
-representation representations structure structures function functions parameter parameters
-objective objectives scenario scenarios practice practical theory theoretical empirical empirically
-space spaces character characters example examples order orders formulation formulations condition
-conditions exact remark remarks zero configuration configurations observation observations equation
-equations group groups energy evidence
-"""
-GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
-# The field's wallpaper in 2026: true of half of any day's papers, so they name no theme.
-GENERIC_PHRASES = frozenset(
-    {
-        "llm",
-        "ai",
-        "ml",
-        "nlp",
-        "language model",
-        "large language model",
-        "deep learning",
-        "machine learning",
-        "neural network",
-        "deep neural network",
-        "artificial intelligence",
-        "real world",
-        "real-world",
-        "test set",
-        "training data",
-        "downstream task",
-        "case study",
-        "large model",
-        "understanding",
-        "still",
-    }
-)
-# Words that leave a phrase dangling when they end it ("multimodal large", "physics-informed").
-_NOT_A_HEAD_TEXT = """
-large small deep neural multi based aware free guided driven level scale wide grained order high low
-long short fast slow single multiple joint global local open closed real full end first second self
-cross non pre post sub inter intra
-"""
-_NOT_A_HEAD = frozenset(_NOT_A_HEAD_TEXT.split())
-_ADJECTIVE_END = re.compile(r"(?:al|ive|ous|ic|ed|ful|less|able|ible|ary)$")
-_NOUNS_TEXT = """
-retrieval signal interval potential material animal proposal journal manual tutorial arrival
-survival trial removal terminal principal logic graphic topic clinic dynamic
-"""
-_NOUNS_LIKE_ADJECTIVES = frozenset(_NOUNS_TEXT.split())
-
-_CHUNK_RE = re.compile(r"[.,;:!?()\[\]{}\"“”‘’'/=<>+*|]|\s[-–—]\s")
-_TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
-# Abstract filler that the TL;DR stop list can keep, but no key phrase may contain.
-_MORE_STOP_TEXT = """
-still instead whereas whilst hence therefore namely thereby although though often usually typically
-currently recently finally first second third last page project code github
-"""
-_STOP = STOP_WORDS | frozenset(_MORE_STOP_TEXT.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,131 +45,13 @@ class Theme:
 
 
 @dataclass(frozen=True, slots=True)
-class _PaperText:
-    """What the theme finder reads of one paper (cached: a paper sits in many channels' digests)."""
+class _Incidence:
+    """Which of the digest's papers has which phrase (columns: the digest's own phrases)."""
 
-    tf: dict[str, float]  # unigram and bigram keys -> sublinear term frequency, for tf-idf
-    phrases: dict[str, str]  # label candidate key -> surface as first written
-    title_keys: frozenset[str]  # candidate keys that occur in the title
-
-
-def _key(word: str) -> str:
-    """A word's comparison key: lower case, a plural ending dropped ("policies" -> "policy")."""
-    if len(word) >= 3 and word.endswith("s") and word[:-1].isupper():
-        return word[:-1].lower()  # "LLMs", "GNNs"
-    w = word.lower()
-    if len(w) <= 4 or not w.endswith("s") or w.endswith(("ss", "us", "is", "ics")):
-        return w
-    if w.endswith("ies"):
-        return w[:-3] + "y"
-    if w.endswith(("sses", "ches", "shes", "xes")):
-        return w[:-2]
-    return w[:-1]
-
-
-def _content(word: str) -> bool:
-    low = word.lower()
-    return not (low in _STOP or low.isdigit() or len(low) < 2 or low.endswith("ly"))
-
-
-@lru_cache(maxsize=65536)
-def _word_key(word: str) -> str | None:
-    """The key of a content word; None for stop words and numbers (they break a phrase)."""
-    return _key(word) if _content(word) else None
-
-
-@lru_cache(maxsize=8192)
-def _paper_text(title: str, abstract: str) -> _PaperText:
-    tokens: list[str] = []
-    phrases: dict[str, str] = {}
-    title_keys: set[str] = set()
-    # The abstract first: its spelling ("uncertainty quantification") beats a title's Title Case.
-    for in_title, text in ((False, clean_latex(abstract)), (True, clean_latex(title))):
-        for chunk in _CHUNK_RE.split(text):
-            words: list[str] = []
-            keys: list[str] = []
-            for word in _TOKEN_RE.findall(chunk):
-                key = _word_key(word)
-                if key is not None:
-                    # Title Case is the title's style, not the phrase's: "Support Strategies".
-                    words.append(word.lower() if in_title and word[1:].islower() else word)
-                    keys.append(key)
-                elif keys:
-                    _add_run(words, keys, in_title, tokens, phrases, title_keys)
-                    words, keys = [], []
-            if keys:
-                _add_run(words, keys, in_title, tokens, phrases, title_keys)
-    phrases = {k: v for k, v in phrases.items() if _shape_allowed(k)}
-    title_keys &= phrases.keys()
-    counts = Counter(tokens)
-    tf = {t: 1.0 + math.log(c) for t, c in counts.items()}
-    return _PaperText(tf, phrases, frozenset(title_keys))
-
-
-def _add_run(
-    run: list[str],
-    keys: list[str],
-    in_title: bool,
-    tokens: list[str],
-    phrases: dict[str, str],
-    title_keys: set[str],
-) -> None:
-    """Record one run of content words: its uni/bigrams for clustering, its 1–3-grams as labels."""
-    size = len(keys)
-    for i, key in enumerate(keys):
-        if key not in GENERIC_WORDS:
-            tokens.append(key)
-        grams = [key]
-        if i + 1 < size:
-            grams.append(f"{key} {keys[i + 1]}")
-            tokens.append(grams[1])
-            if i + 2 < size:
-                grams.append(f"{grams[1]} {keys[i + 2]}")
-        for n, gram in enumerate(grams, 1):
-            if gram not in phrases:
-                phrases[gram] = " ".join(run[i : i + n])
-        if in_title:
-            title_keys.update(grams)
-
-
-def _radar_words(radar_terms: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """The radar's content words (keys) and its whole terms (lower case)."""
-    words: set[str] = set()
-    terms: list[str] = []
-    for term in radar_terms:
-        low = term.strip().lower()
-        if not low:
-            continue
-        terms.append(" ".join(_key(w) for w in _TOKEN_RE.findall(low)))
-        words.update(_key(w) for w in _TOKEN_RE.findall(low) if _content(w))
-        words.update(_key(w) for w in re.split(r"[.\-]", low) if w)  # "cs.LG" -> "cs", "lg"
-    return frozenset(words), tuple(t for t in terms if t)
-
-
-def label_allowed(phrase_key: str, radar: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())) -> bool:
-    """Whether a phrase may name a theme: not generic, not dangling, not the channel's own radar."""
-    if not _shape_allowed(phrase_key):
-        return False
-    radar_words, radar_terms = radar
-    words = phrase_key.split(" ")
-    if radar_words and all(w in radar_words for w in words):
-        return False
-    return not any(f" {t} " in f" {phrase_key} " for t in radar_terms)
-
-
-def _shape_allowed(phrase_key: str) -> bool:
-    """The radar-free part of label_allowed: generic words, dangling adjectives, numbers."""
-    words = phrase_key.split(" ")
-    if all(w in GENERIC_WORDS for w in words) or len(phrase_key) < 3 or phrase_key in GENERIC_PHRASES:
-        return False
-    return _head_allowed(words[-1]) and not (len(words) == 1 and words[0] in _NOT_A_HEAD)
-
-
-@lru_cache(maxsize=65536)
-def _head_allowed(head: str) -> bool:
-    if head in _NOT_A_HEAD or head.isdigit():
-        return False
-    return head in _NOUNS_LIKE_ADJECTIVES or not _ADJECTIVE_END.search(head)
+    ids: np.ndarray  # vocabulary id of each column
+    has: np.ndarray  # papers × phrases, bool
+    in_title: np.ndarray  # papers × phrases, bool
+    weight: FloatArray  # per column: length weight, 0 when the phrase cannot stand alone
 
 
 def find_themes(
@@ -240,33 +60,86 @@ def find_themes(
     """2–4 groups of at least two papers each, biggest first; fewer for a tiny or scattered digest."""
     if len(entries) < 2:
         return []
-    texts = [_paper_text(e.paper.title, e.paper.abstract) for e in entries]
-    radar = _radar_words(radar_terms)
+    texts = [paper_phrases(e.paper.title, e.paper.abstract) for e in entries]
+    radar = radar_words(radar_terms)
     groups, space = _cluster(texts, radar[0], max_themes)
+    incidence = _incidence(texts)
     themes: list[Theme] = []
     used: set[str] = set()
-    everywhere = Counter(k for text in texts for k in text.phrases)
     for members in sorted(groups, key=lambda g: (-len(g), g[0])):
-        found = _label(members, texts, everywhere, radar, used)
-        if found is None:
+        column = _label_column(members, incidence, radar, used)
+        if column is None:
             continue
-        key, label = found
+        key = phrases.VOCABULARY.key(int(incidence.ids[column]))
+        surfaces = Counter(texts[i].surfaces[key] for i in members if key in texts[i].surfaces)
+        label = min(surfaces, key=lambda s: (-surfaces[s], s))
         centre = space[members].mean(axis=0)
         closeness = space[members] @ centre
         order = tuple(entries[members[j]].number for j in np.argsort(-closeness, kind="stable"))
         numbers = tuple(sorted(order))
-        sharing = tuple(sorted(entries[i].number for i in members if key in texts[i].phrases))
-        if len(entries) < 4:
+        sharing = tuple(sorted(entries[i].number for i in members if incidence.has[i, column]))
+        if len(entries) < 4:  # not clustered: the papers that share the phrase are the theme
             numbers, order = sharing, tuple(n for n in order if n in sharing)
         themes.append(Theme(label, numbers, order[0], order, sharing))
     return themes
 
 
+def _incidence(texts: Sequence[PaperPhrases]) -> _Incidence:
+    """Only phrases that two or more papers share: a label is shared by two of its group at least."""
+    ids = np.concatenate([t.phrase_ids for t in texts])
+    rows = np.repeat(np.arange(len(texts)), [len(t.phrase_ids) for t in texts])
+    columns, where, df = np.unique(ids, return_inverse=True, return_counts=True)
+    shared = df >= 2
+    new_column = np.cumsum(shared) - 1
+    chosen = shared[where]
+    rows, where = rows[chosen], new_column[where[chosen]]
+    has = np.zeros((len(texts), int(shared.sum())), dtype=bool)
+    has[rows, where] = True
+    in_title = np.zeros_like(has)
+    in_title[rows, where] = np.concatenate([t.in_title for t in texts])[chosen]
+    weight = np.zeros(has.shape[1])
+    weight[where] = np.concatenate([t.weight for t in texts])[chosen]
+    # A word that stands alone in one paper's title may in the others' too.
+    weight = np.where((weight == 0) & in_title.any(axis=0), 1.0, weight)
+    return _Incidence(columns[shared], has, in_title, weight)
+
+
+def _label_column(members: list[int], incidence: _Incidence, radar: Radar, used: set[str]) -> int | None:
+    """The column of the phrase most frequent in the group and rarest outside it (class-based tf-idf)."""
+    inside = incidence.has[members].sum(axis=0)
+    everywhere = incidence.has.sum(axis=0)
+    titled = incidence.in_title[members].sum(axis=0)
+    candidates = np.nonzero((inside >= 2) & (incidence.weight > 0))[0]
+    if not len(candidates):
+        return None
+    df_in = inside[candidates].astype(float)
+    precision = df_in / everywhere[candidates]
+    score = (
+        df_in
+        / len(members)
+        * precision**2
+        * incidence.weight[candidates]
+        * (1 + 0.5 * titled[candidates] / df_in)
+    )
+    top = candidates[np.argsort(-score, kind="stable")[:60]]
+    score_of = dict(zip(candidates.tolist(), score.tolist(), strict=True))
+    ranked = sorted(
+        top.tolist(), key=lambda c: (-round(score_of[c], 9), phrases.VOCABULARY.key(int(incidence.ids[c])))
+    )
+    for column in ranked:
+        key = phrases.VOCABULARY.key(int(incidence.ids[column]))
+        if not label_allowed(key, radar) or any(set(key.split()) & set(u.split()) for u in used):
+            continue  # the radar's own words, or a word that already names a theme
+        used.add(key)
+        return int(column)
+    return None
+
+
 def _cluster(
-    texts: Sequence[_PaperText], radar_words: frozenset[str], max_themes: int
+    texts: Sequence[PaperPhrases], radar_words: frozenset[str], max_themes: int
 ) -> tuple[list[list[int]], np.ndarray]:
     """Groups (indices into texts, ≥ 2 each) and each paper's unit vector in the latent space."""
-    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.cluster.hierarchy import linkage
 
     n = len(texts)
     matrix = _tfidf(texts, radar_words)
@@ -276,41 +149,61 @@ def _cluster(
     if n < 4:  # too few to split: the papers that share a phrase are the theme
         return [list(range(n))], space
     tree = linkage(space, method="ward")
+    distances = np.linalg.norm(space[:, None, :] - space[None, :, :], axis=2)
     best: tuple[float, list[list[int]]] = (-2.0, [])
     for k in range(2, min(max_themes, n // 2) + 1):
-        labels = fcluster(tree, t=k, criterion="maxclust")
+        labels = _cut(tree, n, k)
         groups = [[i for i in range(n) if labels[i] == c] for c in sorted(set(labels))]
-        score = _silhouette(space, labels)
+        score = _silhouette(distances, labels)
         groups = [g for g in groups if len(g) >= 2]
         if score > best[0] and groups:
             best = (score, groups)
     return best[1], space
 
 
-def _tfidf(texts: Sequence[_PaperText], radar_words: frozenset[str]) -> np.ndarray | None:
+def _cut(tree: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Each paper's group when the Ward tree is cut into k groups: its first n - k merges applied
+    (what scipy's fcluster does, without re-validating the tree on every call)."""
+    parent = list(range(2 * n - 1))
+    for step in range(n - k):
+        left, right = int(tree[step, 0]), int(tree[step, 1])
+        parent[left] = parent[right] = n + step
+    roots = []
+    for leaf in range(n):
+        node = leaf
+        while parent[node] != node:
+            node = parent[node]
+        roots.append(node)
+    return np.unique(roots, return_inverse=True)[1]
+
+
+def _tfidf(texts: Sequence[PaperPhrases], radar_words: frozenset[str]) -> np.ndarray | None:
     """Sublinear tf-idf rows (as scikit-learn's TfidfVectorizer computes them) over terms that two
     or more of the digest's papers share, the radar's own words left out; None when there are none."""
-    df = Counter(t for text in texts for t in text.tf)
-    vocabulary = [t for t, c in df.items() if c >= 2 and not radar_words.intersection(t.split(" "))]
-    if not vocabulary:
+    ids = np.concatenate([t.term_ids for t in texts])
+    rows = np.repeat(np.arange(len(texts)), [len(t.term_ids) for t in texts])
+    columns, where, df = np.unique(ids, return_inverse=True, return_counts=True)
+    keep = df >= 2
+    if radar_words:
+        words = np.concatenate([t.term_words for t in texts])
+        radar_ids = phrases.VOCABULARY.ids(sorted(radar_words))
+        blocked = np.zeros(len(columns), dtype=bool)
+        blocked[where] = np.isin(words, radar_ids).any(axis=1)
+        keep &= ~blocked
+    if not keep.any():
         return None
-    column = {t: j for j, t in enumerate(vocabulary)}
-    matrix = np.zeros((len(texts), len(vocabulary)))
-    for i, text in enumerate(texts):
-        for term, weight in text.tf.items():
-            j = column.get(term)
-            if j is not None:
-                matrix[i, j] = weight
+    new_column = np.cumsum(keep) - 1
+    chosen = keep[where]
+    matrix = np.zeros((len(texts), int(keep.sum())))
+    matrix[rows[chosen], new_column[where[chosen]]] = np.concatenate([t.term_tf for t in texts])[chosen]
     n = len(texts)
-    idf = np.log((1 + n) / (1 + np.array([df[t] for t in vocabulary], dtype=float))) + 1.0
-    matrix *= idf
+    matrix *= np.log((1 + n) / (1 + df[keep])) + 1.0
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0)
+    return np.asarray(matrix / np.where(norms > 0, norms, 1.0))
 
 
-def _silhouette(space: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette (euclidean), the usual score for choosing how many groups to cut."""
-    distances = np.linalg.norm(space[:, None, :] - space[None, :, :], axis=2)
+def _silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette, the usual score for choosing how many groups to cut."""
     onehot = labels[:, None] == np.unique(labels)[None, :]
     sizes = onehot.sum(axis=0)
     mean_to = (distances @ onehot) / sizes  # each paper's mean distance to each group
@@ -325,50 +218,17 @@ def _silhouette(space: np.ndarray, labels: np.ndarray) -> float:
     return float(values.mean())
 
 
-def _latent(dense: np.ndarray, dims: int) -> np.ndarray:
-    """LSA: the top singular directions, rows scaled to unit length (Ward then ~ cosine)."""
-    u, s, _ = np.linalg.svd(dense, full_matrices=False)
-    dims = max(1, min(dims, int((s > 1e-9).sum())))
-    space = u[:, :dims] * s[:dims]
+def _latent(rows: np.ndarray, dims: int) -> np.ndarray:
+    """LSA: each paper in the top singular directions, scaled to unit length (Ward then ~ cosine).
+    The digest has few papers and many terms, so the small Gram matrix's eigenvectors give the
+    left singular vectors far faster than an SVD of the whole matrix."""
+    values, vectors = np.linalg.eigh(rows @ rows.T)
+    order = np.argsort(values)[::-1]
+    values, vectors = np.clip(values[order], 0.0, None), vectors[:, order]
+    dims = max(1, min(dims, int((values > 1e-12).sum())))
+    space = vectors[:, :dims] * np.sqrt(values[:dims])
     norms = np.linalg.norm(space, axis=1, keepdims=True)
     return np.asarray(space / np.where(norms > 0, norms, 1.0))
-
-
-def _label(
-    members: list[int],
-    texts: Sequence[_PaperText],
-    everywhere: Counter[str],
-    radar: tuple[frozenset[str], tuple[str, ...]],
-    used: set[str],
-) -> tuple[str, str] | None:
-    """The key and surface of the phrase most frequent in the group and rarest outside it."""
-    inside = Counter(k for i in members for k in texts[i].phrases)
-    in_title = Counter(k for i in members for k in texts[i].title_keys)
-    best: tuple[float, str] | None = None
-    for key, df_in in inside.items():
-        if df_in < 2 or key in used or not label_allowed(key, radar):
-            continue
-        if " " not in key and not in_title[key] and not _acronym(key, members, texts):
-            continue  # single words of abstracts are mostly verbs and filler; titles are noun phrases
-        if any(set(key.split()) & set(u.split()) for u in used):
-            continue  # two themes named by the same word read as one
-        precision = df_in / everywhere[key]
-        length = (1.0, 1.6, 1.7)[min(3, len(key.split())) - 1]
-        score = df_in / len(members) * precision**2 * length * (1 + 0.5 * in_title[key] / df_in)
-        if best is None or (score, key) > best:
-            best = (score, key)
-    if best is None:
-        return None
-    key = best[1]
-    used.add(key)
-    surfaces = Counter(texts[i].phrases[key] for i in members if key in texts[i].phrases)
-    surface = sorted(surfaces.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-    return key, surface
-
-
-def _acronym(key: str, members: list[int], texts: Sequence[_PaperText]) -> bool:
-    surface = next(texts[i].phrases[key] for i in members if key in texts[i].phrases)
-    return sum(c.isupper() for c in surface) >= 2
 
 
 def primary_archive(paper: Paper) -> str | None:
