@@ -191,3 +191,15 @@ def _per_paper(entries: Sequence[DigestEntry], t: dict[str, str], limit: int) ->
             t["paper"].format(sentence=contribution_sentence(entry.paper, per_sentence), number=entry.number)
         )
     return trim("\n".join(lines), limit)
+
+
+def forget_analysed_papers() -> None:
+    """Drop every per-paper cache the briefing keeps (benchmarks time a cold start with it)."""
+    from bot.summarize import phrases, sentences, text
+
+    phrases._analysed.cache_clear()
+    phrases._word_key.cache_clear()
+    phrases._head_allowed.cache_clear()
+    phrases._shape_allowed.cache_clear()
+    sentences._statement.cache_clear()
+    text.clean_latex.cache_clear()

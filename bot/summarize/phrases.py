@@ -26,6 +26,7 @@ BoolArray = npt.NDArray[np.bool_]
 Radar = tuple[frozenset[str], tuple[str, ...]]
 NO_RADAR: Radar = (frozenset(), ())
 _LENGTH_WEIGHT = (1.0, 1.6, 1.7)  # a two- or three-word phrase says more than a word
+_TWO_CAPITALS = re.compile(r"[A-Z].*[A-Z]")
 _MAX_VOCABULARY = 2_000_000  # ids are forgotten (with every cached paper) past this
 
 # Never a label on their own: they say nothing about the day's topics (the issue's examples first).
@@ -198,10 +199,9 @@ def _analysed(title: str, abstract: str) -> PaperPhrases:
 def _phrase_weight(key: str, surface: str, in_title: bool) -> float:
     """Single words of abstracts are mostly verbs and filler: one stands alone only from a title
     or as an acronym ("GRPO")."""
-    size = key.count(" ") + 1
-    if size == 1 and not in_title and sum(c.isupper() for c in surface) < 2:
-        return 0.0
-    return _LENGTH_WEIGHT[min(size, 3) - 1]
+    if " " in key:
+        return _LENGTH_WEIGHT[min(key.count(" "), 2)]
+    return 1.0 if in_title or _TWO_CAPITALS.search(surface) else 0.0
 
 
 def _add_run(
@@ -275,6 +275,7 @@ def label_allowed(phrase_key: str, radar: Radar = NO_RADAR) -> bool:
     return not any(f" {t} " in f" {phrase_key} " for t in radar_terms)
 
 
+@lru_cache(maxsize=131072)  # common words and bigrams recur in every day's abstracts
 def _shape_allowed(phrase_key: str) -> bool:
     """The radar-free part of label_allowed: generic words, dangling adjectives, numbers."""
     words = phrase_key.split(" ")
