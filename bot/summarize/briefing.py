@@ -6,7 +6,6 @@ Labels and sentences are quoted as the papers write them; only the connecting wo
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Sequence
 
 from bot.models import DigestEntry, Paper
@@ -165,11 +164,12 @@ def _cross_line(theme: Theme, by_number: dict[int, Paper], t: dict[str, str], la
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]
     parts = []
     for archive, numbers in ordered:
-        cats = Counter(by_number[n].primary_category or archive for n in numbers)
+        shown = numbers[:3]
+        cats = ", ".join(dict.fromkeys(by_number[n].primary_category or archive for n in shown))
         names = _ARCHIVES.get(archive, (archive, archive))
         field = names[1] if lang == "zh" else names[0]
-        cites = " ".join(f"[{n}]" for n in numbers[:3])
-        parts.append(t["group"].format(field=field, cites=cites, cats=min(cats, key=lambda c: (-cats[c], c))))
+        cites = " ".join(f"[{n}]" for n in shown)
+        parts.append(t["group"].format(field=field, cites=cites, cats=cats))
     meet = t["meet2"] if len(parts) == 2 else t["meetn"]
     groups_text = meet.format(a=t["sep"].join(parts[:-1]), b=parts[-1])
     return t["cross"].format(label=_display(theme.label, t), groups=groups_text)

@@ -146,12 +146,17 @@ VOCABULARY = Vocabulary()
 
 
 def paper_phrases(title: str, abstract: str) -> PaperPhrases:
-    """The cached analysis of one paper (the vocabulary starts afresh when it grows too big)."""
+    """The cached analysis of one paper."""
+    return _analysed(title, abstract)
+
+
+def start_afresh_if_full() -> None:
+    """Forget every id (and every analysed paper) once the vocabulary is too big; called before
+    a digest's papers are read, so that one digest's ids all come from one vocabulary."""
     global VOCABULARY
     if len(VOCABULARY) > _MAX_VOCABULARY:
         _analysed.cache_clear()
         VOCABULARY = Vocabulary()
-    return _analysed(title, abstract)
 
 
 @lru_cache(maxsize=8192)

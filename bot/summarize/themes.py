@@ -60,6 +60,7 @@ def find_themes(
     """2–4 groups of at least two papers each, biggest first; fewer for a tiny or scattered digest."""
     if len(entries) < 2:
         return []
+    phrases.start_afresh_if_full()
     texts = [paper_phrases(e.paper.title, e.paper.abstract) for e in entries]
     radar = radar_words(radar_terms)
     groups, space = _cluster(texts, radar[0], max_themes)

@@ -286,3 +286,15 @@ def test_one_and_two_paper_digests() -> None:
     unrelated = ExtractiveSummarizer().briefing(entries_for([papers[0], papers[3]]), "en") or ""
     assert unrelated.splitlines()[0] == "2 papers in today's digest."  # no theme is invented
     assert len(unrelated.splitlines()) == 3
+
+
+def test_themes_survive_the_vocabulary_starting_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.summarize import phrases
+
+    entries = entries_for(operator_and_splatting_day())
+    before = find_themes(entries, ["cs.LG"])
+    monkeypatch.setattr(phrases, "_MAX_VOCABULARY", 10)  # every call now finds it too big
+    old_vocabulary = phrases.VOCABULARY
+    after = find_themes(entries, ["cs.LG"])
+    assert phrases.VOCABULARY is not old_vocabulary
+    assert after == before
