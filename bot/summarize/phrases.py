@@ -73,6 +73,7 @@ GENERIC_PHRASES = frozenset(
         "downstream task",
         "case study",
         "large model",
+        "natural language",
         "understanding",
         "still",
     }
@@ -97,6 +98,7 @@ _TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
 _MORE_STOP_TEXT = """
 still instead whereas whilst hence therefore namely thereby although though often usually typically
 currently recently finally first second third last page project code github
+indicate indicates suggest suggests reveal reveals confirm confirms highlight highlights
 """
 _STOP = STOP_WORDS | frozenset(_MORE_STOP_TEXT.split())
 
