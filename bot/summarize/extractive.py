@@ -1,198 +1,33 @@
-"""Offline summaries: the contribution sentence of each abstract and a term-based briefing."""
+"""Offline summaries: the contribution sentence of each abstract and a briefing by themes."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
 
 from bot.models import DigestEntry, Paper
-from bot.summarize.base import BRIEFING_MAX_CHARS, TLDR_MAX_CHARS
+from bot.summarize.base import BRIEFING_MAX_CHARS
+from bot.summarize.briefing import compose_briefing
+from bot.summarize.sentences import contribution_sentence, contribution_summary, score_sentence, unframe
+from bot.summarize.text import STOP_WORDS, clean_latex, split_sentences, trim
 
-_GREEK = {
-    "alpha": "α",
-    "beta": "β",
-    "gamma": "γ",
-    "delta": "δ",
-    "epsilon": "ε",
-    "varepsilon": "ε",
-    "theta": "θ",
-    "lambda": "λ",
-    "mu": "μ",
-    "pi": "π",
-    "sigma": "σ",
-    "tau": "τ",
-    "phi": "φ",
-    "omega": "ω",
-    "Delta": "Δ",
-    "Omega": "Ω",
-    "ell": "ℓ",
-    "infty": "∞",
-    "leq": "≤",
-    "le": "≤",
-    "geq": "≥",
-    "ge": "≥",
-    "times": "×",
-    "cdot": "·",
-    "approx": "≈",
-    "sim": "~",
-    "to": "→",
-    "rightarrow": "→",
-    "in": "∈",
-    "log": "log",
-    "sqrt": "√",
-}
-_DROP_CMD_RE = re.compile(
-    r"\s*~?\\(?:cite[tp]?|citep|ref|eqref|label|footnote|url)\*?(?:\[[^\]]*\])?\{[^{}]*\}"
-)
-_TEXT_CMD_RE = re.compile(
-    r"\\(?:emph|textit|textbf|texttt|textrm|textsf|text|mathrm|mathcal|mathbb|mathbf|mathsf|mathit|"
-    r"operatorname|boldsymbol|bm|mbox|underline|overline|widetilde|tilde|hat|bar)\s*\{([^{}]*)\}"
-)
-_FRAC_RE = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
-_SCRIPT_RE = re.compile(r"([\^_])\{([^{}]*)\}")
-_CMD_RE = re.compile(r"\\([A-Za-z]+)\s?")
-_SPACE_RE = re.compile(r"\s+")
-
-# Abbreviations whose full stop does not end a sentence.
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|resp|Fig|Figs|Eq|Eqs|Sec|Ref|No|approx|Dr|St)\.)$")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9$\\\u3400-\u9fff])|(?<=[。！？])")
-
-_CONTRIBUTION_CUES = re.compile(
-    r"\b(?:we|this (?:paper|work|article|note))\s+(?:also\s+|then\s+|first\s+|further\s+|here\s+)?"
-    r"(?:propose|introduce|present|develop|prove|establish|derive|design|construct|formulate|"
-    r"release|generali[sz]e)s?\b|我们提出|本文提出|提出了|证明了",
-    re.IGNORECASE,
-)
-_RESULT_CUES = re.compile(
-    r"\b(?:we|this (?:paper|work))\s+(?:also\s+|then\s+|first\s+|further\s+)?"
-    r"(?:show|demonstrate|obtain|find|achieve|report|provide|give)s?\b"
-    r"|\b(?:achieves?|outperforms?|surpass(?:es)?|state-of-the-art|is proved|are proved)\b"
-    r"|\b(?:our )?(?:results|experiments|findings|evaluations?|analysis) (?:show|demonstrate|indicate|reveal|"
-    r"confirm|suggest)s?\b|结果表明|实验表明|优于|显著提高",
-    re.IGNORECASE,
-)
-_WEAK_CUES = re.compile(
-    r"\b(?:we|this (?:paper|work|study|article))\s+"
-    r"(?:stud(?:y|ies)|consider|investigate|address|analy[sz]e|examine|explore|focus|revisit|argue)s?\b"
-    r"|本文研究|我们研究",
-    re.IGNORECASE,
-)
-_BACKGROUND = re.compile(
-    r"\b(?:has|have) (?:attracted|gained|received|drawn|become)|\bis (?:an? )?(?:important|crucial|"
-    r"fundamental|essential|key|central|challenging|critical|popular|widely)|\bare (?:important|crucial|"
-    r"widely|increasingly)|\b(?:growing|increasing|recent) (?:interest|attention|years|advances)|"
-    r"\bremains? (?:a |an )?(?:challeng|open|difficult|unclear)|\bexisting (?:methods|approaches|work)|"
-    r"\bhowever\b|\bplay(?:s)? an? (?:important|key|crucial)|\barise naturally|近年来|受到.*关注",
-    re.IGNORECASE,
-)
-_AGENCY = re.compile(r"\bwe\s+[a-z]+|\bour (?:method|approach|framework|model|algorithm)s?\b|我们", re.I)
-_NUMERIC_RESULT = re.compile(r"\d+(?:\.\d+)?\s?(?:%|×|x\b|times\b|-fold)")
-_FRAMING = re.compile(
-    r"^(?:in this (?:paper|work|article|note|letter|study|manuscript)(?:,[^,]{0,80})?|here(?:in)?|"
-    r"to (?:address|solve|tackle|overcome|bridge|fill|remedy|mitigate) (?:this|these|it|that|the)[^,]{0,80})"
-    r",?\s+we\s+",
-    re.IGNORECASE,
-)
-
-
-def clean_latex(text: str) -> str:
-    """Turn common LaTeX in arXiv abstracts into readable plain text."""
-    s = _DROP_CMD_RE.sub("", text)
-    s = re.sub(r"\\[()\[\]]", "", s)  # \( \) \[ \] math delimiters
-    for _ in range(3):  # nested {…} unwrap from the inside out
-        s = _TEXT_CMD_RE.sub(r"\1", s)
-        s = _FRAC_RE.sub(r"\1/\2", s)
-        s = _SCRIPT_RE.sub(r"\1\2", s)
-    s = s.replace("\\%", "%").replace("\\&", "&").replace("\\_", "_").replace("\\$", "\uff04")
-    s = s.replace("\\{", "{").replace("\\}", "}").replace("\\,", " ").replace("\\ ", " ")
-    s = _CMD_RE.sub(lambda m: _GREEK.get(m.group(1), m.group(1)) + " ", s)
-    s = s.replace("$", "").replace("{", "").replace("}", "").replace("~", " ").replace("\uff04", "$")
-    s = re.sub(r"\s+([,.;:)])", r"\1", s)
-    return _SPACE_RE.sub(" ", s).strip()
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split an abstract into sentences (Latin and CJK punctuation), keeping abbreviations intact."""
-    out: list[str] = []
-    for piece in _SENTENCE_END_RE.split(text):
-        piece = piece.strip()
-        if not piece:
-            continue
-        if out and _ABBREV.search(out[-1]):
-            out[-1] = f"{out[-1]} {piece}"
-        else:
-            out.append(piece)
-    return out
-
-
-def trim(text: str, limit: int) -> str:
-    """Cut to `limit` characters at a word boundary, ending in an ellipsis."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit * 0.6:  # no nearby space: CJK or a long token, so cut hard
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—(") + "…"
-
-
-def score_sentence(sentence: str, position: int) -> float:
-    """How likely a sentence states the paper's contribution or result."""
-    score = 0.0
-    strong = True
-    if _CONTRIBUTION_CUES.search(sentence):
-        score += 3.5
-    elif _RESULT_CUES.search(sentence):
-        score += 3.0
-    elif _WEAK_CUES.search(sentence):
-        score, strong = score + 1.5, False
-    elif _AGENCY.search(sentence):
-        score += 2.0  # "we integrate X", "our method does Y": what the authors did
-    else:
-        strong = False
-    if _NUMERIC_RESULT.search(sentence):
-        score += 1.0
-    if _BACKGROUND.search(sentence):
-        score -= 2.0
-    if not strong and _FRAMING.match(sentence):
-        score -= 0.5  # "In this paper we study X" only restates the topic
-    if position == 0 and score <= 0:
-        score -= 0.5
-    if len(sentence) < 40:
-        score -= 1.0
-    return score - 0.05 * position
-
-
-def unframe(sentence: str) -> str:
-    """Rewrite "In this paper, we propose X" as "We propose X"."""
-    return _FRAMING.sub("We ", sentence, count=1)
-
-
-def contribution_summary(paper: Paper, limit: int = TLDR_MAX_CHARS) -> str:
-    """The sentence(s) of the abstract stating what the paper does; the title when there are none."""
-    sentences = split_sentences(clean_latex(paper.abstract))
-    if not sentences:
-        return trim(clean_latex(paper.title) or paper.id, limit)
-    ranked = sorted(range(len(sentences)), key=lambda i: (-score_sentence(sentences[i], i), i))
-    chosen = [ranked[0]]
-    first = unframe(sentences[ranked[0]])
-    if len(first) < limit * 0.55 and len(ranked) > 1:
-        second = ranked[1]
-        extra = unframe(sentences[second])
-        if score_sentence(sentences[second], second) > 0 and len(first) + len(extra) + 1 <= limit:
-            chosen.append(second)
-    text = " ".join(unframe(sentences[i]) for i in sorted(chosen))
-    return trim(text, limit) or trim(clean_latex(paper.title) or paper.id, limit)
+__all__ = [
+    "STOP_WORDS",
+    "ExtractiveSummarizer",
+    "clean_latex",
+    "contribution_sentence",
+    "contribution_summary",
+    "score_sentence",
+    "split_sentences",
+    "trim",
+    "unframe",
+]
 
 
 class ExtractiveSummarizer:
-    """No network, deterministic: contribution sentences and a term/category briefing."""
+    """No network, deterministic: contribution sentences and a briefing by themes."""
 
     name = "extractive"
-    version = "v1"
+    version = "v2"  # v2: datelines, caveats and notices no longer win the TL;DR
 
     @property
     def cache_key(self) -> str:
@@ -203,182 +38,10 @@ class ExtractiveSummarizer:
         """One TL;DR per paper, in the abstract's own language."""
         return {p.id: contribution_summary(p) for p in papers}
 
-    def briefing(self, entries: Sequence[DigestEntry], language: str) -> str | None:
-        """Themes of the digest with counts and [n] citations; None for an empty digest."""
+    def briefing(
+        self, entries: Sequence[DigestEntry], language: str, radar_terms: Sequence[str] = ()
+    ) -> str | None:
+        """2–4 themes, each said by its central paper and citing its papers; None for an empty digest."""
         if not entries:
             return None
-        return briefing_text(entries, language, BRIEFING_MAX_CHARS)
-
-
-# --- the briefing: shared key terms and fields across the digest -------------------------------
-
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]")
-_CHUNK_RE = re.compile(r"[.,;:!?()\[\]\"“”'/]|\s-\s|\d")
-_STOP_WORDS = """
-    a about above across after again against all almost along also although always among an and any
-    are as at be been being between both but by can could do does done each either else enough even
-    ever every few for from further given had has have having here how however if in into is it its
-    itself just less like many may more most much must near neither no nor not of off often on once
-    only or other others otherwise our out over own per rather same several should since so some such
-    than that the their them then there these they this those though through thus to too towards under
-    until up upon us very via was we well were what when where whereas whether which while who whose
-    why will with within without would yet you your able across allows based better case cases
-    demonstrate demonstrates derive develop different due effective efficient existing experiments first
-    further general high however important improve improves including introduce key large low main
-    moreover novel one paper papers present proposed propose proposes provide provides recent results
-    second show shows significant significantly simple state study studies three two type types use used
-    uses using various way ways whole work works art even new various strong robust extensive
-    achieve achieves achieved specific produce produces generate generates enable enables require
-    requires lead leads allow obtain obtains remain remains make makes take takes capture captures
-    perform performs apply applies state-of-the-art high-quality high-fidelity"""
-_STOP = frozenset(_STOP_WORDS.split())
-# Generic heads: never a theme alone, but fine inside a bigram ("language model", "heat equation").
-_WEAK_WORDS = """
-    method methods approach approaches model models framework frameworks problem problems system systems
-    network networks data learning analysis performance task tasks algorithm algorithms result approach
-    time number set sets function functions structure structures process processes information
-    training test tests level levels setting settings"""
-_WEAK = frozenset(_WEAK_WORDS.split())
-_MAX_CITES = 6
-_TEMPLATES = {
-    "en": {
-        "head": "{n} papers in today's digest.",
-        "theme": "• {term}: {k} papers {cites}",
-        "fields": "• By field: {parts}",
-        "field": "{cat} {k} {cites}",
-        "cross": "Cross-field: “{term}” links {fields} {cites}.",
-        "single": "• {cat}: {title} {cites}",
-        "more": "+{k} more",
-        "and": " and ",
-    },
-    "zh": {
-        "head": "今日摘要共 {n} 篇论文。",
-        "theme": "• {term}：{k} 篇 {cites}",
-        "fields": "• 领域分布：{parts}",
-        "field": "{cat} {k} 篇 {cites}",
-        "cross": "跨领域：“{term}”连接了 {fields} {cites}。",
-        "single": "• {cat}：{title} {cites}",
-        "more": "另 {k} 篇",
-        "and": " 和 ",
-    },
-}
-
-
-def _primary(paper: Paper) -> str:
-    return paper.primary_category or (paper.categories[0] if paper.categories else "other")
-
-
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")):
-        return word[:-1]
-    return word
-
-
-def _words(chunk: str) -> list[str | None]:
-    """Lower-cased words of one phrase; None marks a stopword (so bigrams don't bridge it)."""
-    words = [w.lower() for w in _WORD_RE.findall(chunk)]
-    return [w if w not in _STOP and not w.endswith("ly") and len(w) > 2 else None for w in words]
-
-
-def paper_terms(paper: Paper) -> dict[str, str]:
-    """Noun-ish terms: bigrams of title and abstract, unigrams of the title only; key -> surface."""
-    return _terms_of(paper.title, paper.abstract)
-
-
-@lru_cache(maxsize=8192)
-def _terms_of(title: str, abstract: str) -> dict[str, str]:
-    # Cached: a day's paper appears in many channels' digests, each with its own briefing.
-    # Callers only read the result.
-    paper = Paper(id="", title=title, abstract=abstract)
-    terms: dict[str, str] = {}
-    for source, text in (("title", paper.title), ("abstract", paper.abstract)):
-        for chunk in _CHUNK_RE.split(clean_latex(text)):
-            keep = _words(chunk)
-            for word, nxt in zip(keep, [*keep[1:], None], strict=False):
-                # Titles are noun phrases; abstract unigrams are mostly verbs and filler.
-                if source == "title" and word and word not in _WEAK and not word.endswith(("ing", "ed")):
-                    terms.setdefault(_singular(word), word)
-                if word and nxt and not (word in _WEAK and nxt in _WEAK):
-                    terms.setdefault(f"{_singular(word)} {_singular(nxt)}", f"{word} {nxt}")
-    return terms
-
-
-def pick_themes(entries: Sequence[DigestEntry], max_themes: int = 3) -> list[tuple[str, list[int]]]:
-    """Key terms shared by several papers, most shared first, each with its paper numbers."""
-    numbers: dict[str, list[int]] = defaultdict(list)
-    terms_of = {entry.number: paper_terms(entry.paper) for entry in entries}
-    for number, terms in terms_of.items():
-        for key in terms:
-            numbers[key].append(number)
-    too_common = max(3, int(len(entries) * 0.8))
-    candidates = [k for k, nums in numbers.items() if 2 <= len(nums) <= too_common or len(entries) <= 3]
-    candidates = [k for k in candidates if len(numbers[k]) >= 2]
-    candidates.sort(key=lambda k: (-len(numbers[k]) * (1.6 if " " in k else 1.0), -len(k), k))
-    chosen: list[tuple[str, list[int]]] = []
-    chosen_keys: list[str] = []
-    for key in candidates:
-        nums = set(numbers[key])
-        if any(key in other.split() or other in key.split() for other in chosen_keys):
-            continue
-        if any(len(nums & set(n)) / len(nums | set(n)) > 0.5 for _, n in chosen):
-            continue
-        # The commonest spelling among the papers that share the term (few: only for chosen terms).
-        surfaces = Counter(terms_of[n][key] for n in numbers[key])
-        surface = sorted(surfaces.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        chosen.append((surface, sorted(nums)))
-        chosen_keys.append(key)
-        if len(chosen) == max_themes:
-            break
-    return chosen
-
-
-def _cites(nums: Sequence[int], more: str) -> str:
-    shown = " ".join(f"[{n}]" for n in nums[:_MAX_CITES])
-    rest = len(nums) - _MAX_CITES
-    return f"{shown} {more.format(k=rest)}" if rest > 0 else shown
-
-
-def _fields_of(nums: Sequence[int], by_number: dict[int, Paper]) -> list[str]:
-    """Categories of these papers (cross-lists too), one per archive (cs, math, stat …), commonest first."""
-    counts = Counter(c for n in nums for c in (by_number[n].categories or [_primary(by_number[n])]))
-    seen: dict[str, str] = {}
-    for cat, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        seen.setdefault(cat.split(".")[0], cat)
-    return list(seen.values())[:3]
-
-
-def _field_line(entries: Sequence[DigestEntry], t: dict[str, str]) -> str:
-    by_cat: dict[str, list[int]] = defaultdict(list)
-    for entry in entries:
-        by_cat[_primary(entry.paper)].append(entry.number)
-    ranked = sorted(by_cat.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]
-    parts = ", ".join(
-        t["field"].format(cat=cat, k=len(nums), cites=_cites(nums[:3], t["more"])) for cat, nums in ranked
-    )
-    return t["fields"].format(parts=parts)
-
-
-def briefing_text(entries: Sequence[DigestEntry], language: str, limit: int = BRIEFING_MAX_CHARS) -> str:
-    """2–4 themes with counts and [n] citations, plus a cross-field sentence; deterministic."""
-    t = _TEMPLATES.get(language.split("-")[0], _TEMPLATES["en"])
-    by_number = {e.number: e.paper for e in entries}
-    themes = pick_themes(entries)
-    lines = [t["head"].format(n=len(entries))]
-    cross = ""
-    for term, nums in themes:
-        lines.append(t["theme"].format(term=term, k=len(nums), cites=_cites(nums, t["more"])))
-        fields = _fields_of(nums, by_number)
-        if not cross and len(fields) > 1:
-            joined = t["and"].join([", ".join(fields[:-1]), fields[-1]])
-            cross = t["cross"].format(term=term, fields=joined, cites=_cites(nums, t["more"]))
-    if len(themes) < 2 and len(entries) == 1:
-        entry = entries[0]
-        title = trim(clean_latex(entry.paper.title), 160)
-        lines.append(t["single"].format(cat=_primary(entry.paper), title=title, cites=f"[{entry.number}]"))
-    else:
-        lines.append(_field_line(entries, t))
-    if cross:
-        lines.append(cross)
-    while len("\n".join(lines)) > limit and len(lines) > 2:
-        lines.pop(-2 if cross and len(lines) > 3 else -1)
-    return trim("\n".join(lines), limit)
+        return compose_briefing(entries, language, radar_terms, BRIEFING_MAX_CHARS)

@@ -49,8 +49,14 @@ class SummaryService:
             out.update(self._from_fallback(missing, language))
         return out
 
-    def briefing_for(self, entries: Sequence[DigestEntry], language: str) -> str:
-        """The digest's briefing: the primary's when valid, else extractive ("" for an empty digest)."""
+    def briefing_for(
+        self, entries: Sequence[DigestEntry], language: str, *, radar_terms: Sequence[str] = ()
+    ) -> str:
+        """The digest's briefing: the primary's when valid, else extractive ("" for an empty digest).
+
+        `radar_terms` are the values of the channel's radar rules ("cs.LG", "Philipp Grohs",
+        "neural operator"): the extractive themes are never named by them. The LLM is not told.
+        """
         if not entries:
             return ""
         if self.primary is not None:
@@ -61,7 +67,7 @@ class SummaryService:
                 text = None
             if text:
                 return text
-        return self.fallback.briefing(entries, language) or ""
+        return self.fallback.briefing(entries, language, radar_terms) or ""
 
     def _from_primary(self, primary: Summarizer, papers: list[Paper], language: str) -> dict[str, str]:
         key = primary.cache_key

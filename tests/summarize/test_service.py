@@ -174,7 +174,27 @@ def test_extractive_fallbacks_are_not_cached_under_the_llm_key() -> None:
     papers = load_papers(4)
     with FakeOpenAI("500") as server:
         service(make_llm(server), cache).tldrs_for(papers, "en")
-    assert {key for (_, key, _) in cache.items} == {"extractive:v1"}
+    assert {key for (_, key, _) in cache.items} == {"extractive:v2"}
     with FakeOpenAI() as healthy:  # the next healthy run asks the LLM again
         tldrs = service(make_llm(healthy), cache).tldrs_for(papers, "en")
     assert tldrs == {p.id: f"Model TL;DR of {p.id}." for p in papers}
+
+
+def test_radar_terms_keep_the_extractive_themes_off_the_radar() -> None:
+    from tests.summarize.test_themes import operator_and_splatting_day
+
+    entries = entries_for(operator_and_splatting_day())
+    svc = service(None)
+    plain = svc.briefing_for(entries, "en")
+    assert "Gaussian splatting:" in plain
+    steered = svc.briefing_for(entries, "en", radar_terms=["Gaussian splatting"])
+    assert steered == ExtractiveSummarizer().briefing(entries, "en", ["Gaussian splatting"])
+    assert "Gaussian splatting:" not in steered and len(steered) <= BRIEFING_MAX_CHARS
+
+
+def test_radar_terms_leave_the_llm_briefing_alone(fake_openai: FakeOpenAI) -> None:
+    papers = load_papers(6)
+    svc = service(make_llm(fake_openai))
+    briefing = svc.briefing_for(entries_for(papers), "en", radar_terms=["cs.LG", "neural operator"])
+    assert briefing == "Model briefing on [1] [2] [3]."
+    assert len(fake_openai.requests_of("briefing")) == 1
