@@ -17,7 +17,15 @@ def main() -> int:
     search = ["bench.search", "--papers", os.environ.get("BENCH_PAPERS", "1000000")]
     if os.environ.get("BENCH_SKIP_POSTGRES"):
         search.append("--skip-postgres")
-    suites = [["bench.ingest"], ["bench.digest"], ["bench.slack_ack"], ["bench.posting"], search]
+    suites = [
+        ["bench.ingest"],
+        ["bench.digest"],
+        ["bench.briefing"],
+        ["bench.slack_ack"],
+        ["bench.posting"],
+        ["bench.page"],
+        search,
+    ]
     failed = []
     for suite in suites:
         print(f"\n$ python -m {' '.join(suite)}", flush=True)

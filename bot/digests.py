@@ -222,10 +222,13 @@ class Digests:
         for language, pairs in by_language.items():
             missing = [e.paper for _, d in pairs for e in d.entries if not e.tldr]
             tldrs = self.summaries.tldrs_for(missing, language) if missing else {}
-            for _info, digest in pairs:
+            for info, digest in pairs:
                 for entry in digest.entries:
                     entry.tldr = entry.tldr or tldrs.get(entry.paper.id, "")
-                digest.briefing = self.summaries.briefing_for(digest.entries, language)
+                radar_terms = [rule.value for rule in info.rules]  # themes are named otherwise
+                digest.briefing = self.summaries.briefing_for(
+                    digest.entries, language, radar_terms=radar_terms
+                )
 
     def last_digest_days(self) -> dict[str, dt.date]:
         """Every channel's latest recorded digest day."""
