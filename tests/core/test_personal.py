@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import ChannelConfig
-from bot.digest import parent_title
 from bot.engine import Engine
 from bot.models import Caller, Digest
+from bot.presentation import parent_title
 from bot.scheduler import Scheduler
 from tests.conftest import CLOSED_PORT_URL
 from tests.core.test_cli import EXE

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from bot.engine import Engine
 from bot.models import Caller
 from bot.scheduler import Scheduler
 from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import Running
+from tests.slack.conftest import Running, make_engine, poster_for
 from tests.slack.helpers import ANN, BOB, CHANNEL, CHANNEL_KEY, TEAM
 from tests.slack.test_commands import ask, texts
 
@@ -166,3 +168,27 @@ def test_the_scheduler_posts_at_08_00_in_each_members_zone(engine: Engine, slack
     assert scheduler.tick(dt.datetime(2026, 6, 16, 6, 0, tzinfo=dt.UTC)) == 2
     assert list(paper_ids(dm(slack, ANN_DM)[1])) == [KOREN]
     assert scheduler.tick(dt.datetime(2026, 6, 16, 6, 1, tzinfo=dt.UTC)) == 0
+
+
+def test_more_than_fit_continues_with_show_more_in_the_dm(
+    demo_db: Path, tmp_path: Path, slack: FakeSlack
+) -> None:
+    shutil.copy(demo_db, tmp_path / "cap.db")
+    engine = make_engine(tmp_path / "cap.db", slack.url, ACADEMICHUB_DIGEST_MAX="3")
+    engine.digests.register_poster("slack", lambda info: poster_for(engine, info.key))
+    try:
+        run(engine, "subscribe --me keyword:operator", BOB)
+        [digest] = engine.digests.post_all(channel=BOB_KEY, day=DAY)
+        assert len(digest.entries) == 3 and digest.total > 3
+        [parent], replies = dm(slack, BOB_DM)
+        assert len(replies) == 3
+        assert (
+            parent["blocks"][0]["text"]["text"] == f"📚 {digest.total} papers on your radar · Tue 16 Jun 2026"
+        )
+        button = next(b for b in parent["blocks"] if b["type"] == "actions")["elements"][0]
+        assert button["action_id"] == "academichub_digest_more" and button["text"]["text"] == "Show more"
+        more = engine.more_of_digest(Caller("slack", TEAM, BOB_DM, BOB), int(button["value"]))
+        assert more.first_number == 4 and more.papers  # numbering goes on from the DM thread
+        assert not {p.id for p in more.papers} & {e.paper.id for e in digest.entries}
+    finally:
+        engine.close()
