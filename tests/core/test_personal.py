@@ -10,10 +10,14 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.config import ChannelConfig
+from bot.digests import UnknownChannel
 from bot.engine import Engine
 from bot.models import Caller, Digest
 from bot.presentation import parent_title
+from bot.radar import parse_rule
 from bot.scheduler import Scheduler
 from tests.conftest import CLOSED_PORT_URL
 from tests.core.test_cli import EXE
@@ -123,3 +127,13 @@ def test_console_me_from_the_terminal_to_digest_json(sqlite_url: str, tmp_path: 
     assert "📚 1 paper on your radar · Tue 16 Jun 2026" in mine.stderr
     listed = json.loads(cli("digest", "--date", "2026-06-16", "--json", "--dry-run").stdout)["digests"]
     assert [d["channel"] for d in listed] == ["console:@me", "console:lab"]
+
+
+def test_an_unknown_channel_error_lists_channels_not_people(sqlite_engine: Engine) -> None:
+    sqlite_engine.channels.subscribe("console:lab", parse_rule("cat:cs.LG"))
+    me(sqlite_engine, "ann", 'subscribe --me author:"Philipp Grohs"')
+    with pytest.raises(UnknownChannel) as err:
+        sqlite_engine.digests.post_all(channel="console:nowhere", day=DAY)
+    assert "console:lab" in str(err.value) and "@" not in str(err.value)
+    reply = sqlite_engine.handle("radar", Caller("console", "local", "lab", "bob"))
+    assert "Grohs" not in reply.text  # the channel's radar holds nobody's personal rules
