@@ -46,7 +46,7 @@ def member_radars(papers: list[Paper], seed: int = 61) -> list[list[RadarRule]]:
     rng = random.Random(seed)
     authors = sorted({a for p in papers for a in p.authors[:4] if len(a.split()) >= 2})
     words = Counter(w for p in papers for w in re.findall(r"[a-z]{7,}", p.title.lower()))
-    keywords = [w for w, n in words.most_common(300) if n >= 3]
+    keywords = sorted(w for w, n in words.items() if 3 <= n <= 20)  # topics, not "learning"
     out = []
     for _ in range(MEMBERS):
         rules = [f'author:"{a}"' for a in rng.sample(authors, 3)]
