@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 from bench.common import engine_on, machine, median_of, table, verdict
@@ -41,16 +42,19 @@ Counted = tuple[int, int, list[Digest]]
 
 
 def member_radars(papers: list[Paper], seed: int = 61) -> list[list[RadarRule]]:
-    """Deterministic personal radars of 5 rules, as a researcher follows people and topics:
-    3 authors and 2 keywords of the day (a whole category is a channel's business)."""
+    """Deterministic personal radars of 5 rules, as a researcher follows people and a topic:
+    4 authors of the day and one two-word topic found in 2–6 of its titles (a single word, or a
+    category, is a channel's business: it matches hundreds of abstracts)."""
     rng = random.Random(seed)
     authors = sorted({a for p in papers for a in p.authors[:4] if len(a.split()) >= 2})
-    words = Counter(w for p in papers for w in re.findall(r"[a-z]{7,}", p.title.lower()))
-    keywords = sorted(w for w, n in words.items() if 3 <= n <= 20)  # topics, not "learning"
+    pairs: Counter[str] = Counter()
+    for p in papers:
+        words = re.findall(r"[a-z]{4,}", p.title.lower())
+        pairs.update(f"{a} {b}" for a, b in pairwise(words))
+    topics = sorted(t for t, n in pairs.items() if 2 <= n <= 6)
     out = []
     for _ in range(MEMBERS):
-        rules = [f'author:"{a}"' for a in rng.sample(authors, 3)]
-        rules += [f'keyword:"{k}"' for k in rng.sample(keywords, 2)]
+        rules = [f'author:"{a}"' for a in rng.sample(authors, 4)] + [f'keyword:"{rng.choice(topics)}"']
         out.append([parse_rule(r) for r in rules])
     return out
 
