@@ -116,6 +116,9 @@ class ConsolePlatform:
     def poster(self, engine: Engine, channel: ChannelInfo) -> ConsolePoster:
         return ConsolePoster()
 
+    def member_zone(self, engine: Engine, key: str) -> str | None:
+        return None  # `console:@me` runs on UTC unless `/papers schedule --me HH:MM ZONE` says otherwise
+
     def send_direct_message(self, engine: Engine, workspace: str, user: str, text: str) -> None:
         Console(highlight=False, soft_wrap=True).print(Text(f"→ {user}: {text}"))
 

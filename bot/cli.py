@@ -192,7 +192,10 @@ def search(
 
 @app.command()
 def digest(
-    channel: Annotated[str | None, typer.Option(help="e.g. console:lab, slack:T0LAB/C0PAPERS")] = None,
+    channel: Annotated[
+        str | None,
+        typer.Option(help="e.g. console:lab, slack:T0LAB/C0PAPERS, or a person: slack:T0LAB/@U0ALICE"),
+    ] = None,
     date: Annotated[
         str | None, typer.Option(help="YYYY-MM-DD; default: today in each channel's time zone")
     ] = None,

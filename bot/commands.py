@@ -88,10 +88,12 @@ class CommandRunner:
         """Parse and execute; usage errors and failures become friendly replies."""
         try:
             command = parse(text)
-            if command.name in ADMIN_COMMANDS and not self._may_change(command, caller):
+            # A member's own radar (`--me`) is theirs to change, admin or not.
+            if command.name in ADMIN_COMMANDS and not command.me and not self._may_change(command, caller):
                 return Reply(text=WHO_MAY, error=True)
             reply = self.execute(command, caller)
-            reply.ephemeral = reply.ephemeral and not command.share
+            # A personal radar is private: its answers are only ever the caller's to see.
+            reply.ephemeral = command.me or (reply.ephemeral and not command.share)
             return reply
         except UsageError as exc:
             return Reply(text=exc.message, error=True)
@@ -105,8 +107,10 @@ class CommandRunner:
             command = parse(text)
         except UsageError:
             return False
-        return command.name in ADMIN_COMMANDS and not (
-            command.name == "language" and command.language is None
+        return (
+            command.name in ADMIN_COMMANDS
+            and not command.me
+            and not (command.name == "language" and command.language is None)
         )
 
     def _may_change(self, command: Command, caller: Caller) -> bool:
@@ -115,7 +119,7 @@ class CommandRunner:
         return is_admin(caller, self.settings.admin_ids)
 
     def execute(self, command: Command, caller: Caller) -> Reply:
-        handler = getattr(self, f"_cmd_{command.name}", None)
+        handler = getattr(self, f"_cmd_{command.name}{'_me' if command.me else ''}", None)
         if handler is None:
             return Reply(text=usage(command.name), error=True)
         reply: Reply = handler(command, caller)
@@ -369,6 +373,70 @@ class CommandRunner:
         member = Member(caller.platform, caller.workspace, caller.user)
         url = signin.link_url(base_url(settings.public_url, settings.port), member)
         return Reply(text=f"Your personal link to the lab page (valid 15 minutes; do not share it): {url}")
+
+    # --- the caller's personal radar (`--me`): the same settings, keyed by the person ------
+    def _own_key(self, caller: Caller) -> str:
+        key = caller.person_key
+        self.channels.back(key)  # whoever runs a command is in the workspace: posting resumes
+        return key
+
+    def _cmd_radar_me(self, command: Command, caller: Caller) -> Reply:
+        info = self.channels.info(self._own_key(caller))
+        if info is None or not info.rules:
+            return Reply(text="You have no radar of your own yet: try `/papers subscribe --me cat:cs.LG`.")
+        lines = [f"{i}. `{rule.text}`" for i, rule in enumerate(info.rules, start=1)]
+        lines.append(
+            f"Schedule: {info.schedule or 'off'} · language: {info.language or self.settings.language}"
+        )
+        lines.append("Your papers come by direct message on listing days with matches.")
+        return Reply(text="Your radar (only you see it):\n" + "\n".join(lines))
+
+    def _cmd_subscribe_me(self, command: Command, caller: Caller) -> Reply:
+        assert command.rule is not None
+        key = self._own_key(caller)
+        added = self.channels.subscribe(key, command.rule)
+        info = self.channels.info(key)
+        when = f" at {info.schedule}" if info and info.schedule else ""
+        verb = "Added to your radar:" if added else "Already on your radar:"
+        return Reply(
+            text=f"{verb} `{command.rule.text}`. Matches come by direct message{when} on listing days; "
+            "`/papers radar --me` shows your rules."
+        )
+
+    def _cmd_unsubscribe_me(self, command: Command, caller: Caller) -> Reply:
+        key = self._own_key(caller)
+        index = command.index
+        if index is None and command.rule is not None:  # `unsubscribe --me cat:cs.LG`
+            info = self.channels.info(key)
+            rules = list(info.rules) if info else []
+            index = rules.index(command.rule) + 1 if command.rule in rules else 0
+        removed = self.channels.unsubscribe(key, index or 0)
+        if removed is None:
+            what = (
+                f"rule {command.index}" if command.index else f"`{command.rule.text if command.rule else ''}`"
+            )
+            return Reply(
+                text=f"There is no {what} on your radar; `/papers radar --me` lists them.", error=True
+            )
+        return Reply(text=f"Removed `{removed.text}` from your radar.")
+
+    def _cmd_schedule_me(self, command: Command, caller: Caller) -> Reply:
+        key = self._own_key(caller)
+        if command.schedule is None:
+            self.channels.set_schedule(key, None, None)
+            return Reply(text="Your daily direct message is off.")
+        self.channels.set_schedule(key, command.schedule.time, command.schedule.tz)  # no zone: keep yours
+        info = self.channels.info(key)
+        return Reply(text=f"Your direct message comes at {info.schedule if info else '?'} on listing days.")
+
+    def _cmd_language_me(self, command: Command, caller: Caller) -> Reply:
+        key = self._own_key(caller)
+        if command.language is None:
+            info = self.channels.info(key)
+            current = (info.language if info else None) or self.settings.language
+            return Reply(text=f"TL;DRs and briefings for you are written in `{current}`.")
+        self.channels.set_language(key, command.language)
+        return Reply(text=f"TL;DRs and briefings for you will be written in `{command.language}`.")
 
     def _cmd_digest(self, command: Command, caller: Caller) -> Reply:
         try:

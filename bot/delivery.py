@@ -38,6 +38,11 @@ class PostedRef:
     thread: str | None = None
 
 
+class RecipientGone(RuntimeError):
+    """The person a direct message goes to has left the workspace (Slack `user_not_found` /
+    `account_inactive`, Discord 50007): their personal radar is no longer posted to."""
+
+
 class Poster(Protocol):
     """What a platform adapter implements to carry a digest thread."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.calendar import is_listing_day, no_listing_reason
 from bot.channels import ChannelInfo, Channels
 from bot.config import Settings
-from bot.delivery import DeliveryService, Outbox, Poster
+from bot.delivery import DeliveryService, Outbox, Poster, RecipientGone
 from bot.library import Library
 from bot.models import Digest, EmptyKind, Paper
 from bot.radar import RadarIndex
@@ -31,6 +31,7 @@ PosterFactory = Callable[[ChannelInfo], Poster]
 # digest selected its papers may carry arrival times just before that cutoff. Items seen twice
 # this way are still posted once (deliveries are unique per channel and paper).
 ARRIVAL_SLACK = dt.timedelta(minutes=15)
+PERSONAL_BRIEFING_MIN = 5  # a personal digest with fewer papers gets no briefing of its own
 
 
 @contextmanager
@@ -100,7 +101,8 @@ class Digests:
             return self.channels.all()
         info = self.channels.info(channel)
         if info is None:
-            known = ", ".join(c.key for c in self.channels.all()) or "none"
+            # Personal radars are not listed: who keeps one is their business.
+            known = ", ".join(c.key for c in self.channels.all() if not c.person) or "none"
             raise UnknownChannel(f"no channel {channel!r}; known: {known}")
         return [info]
 
@@ -178,12 +180,23 @@ class Digests:
             return None
         info = self.channels.info(digest.channel)
         assert info is not None
+        if info.left:  # a member who left the workspace is not posted to
+            return None
         factory = self.posters.get(info.platform)
         if factory is None:
             raise UnknownChannel(f"no poster for {info.platform} channels in this process")
         stored = self.outbox.stored(info.key, digest.date, info.name) or digest
         poster = factory(info)
-        return lambda: DeliveryService(self.db).post(digest_id, stored, poster)
+        return lambda: self._deliver(digest, digest_id, stored, poster)
+
+    def _deliver(self, digest: Digest, digest_id: int, stored: Digest, poster: Poster) -> int:
+        """Post through the outbox; a member who left is marked once and never posted to again."""
+        try:
+            return DeliveryService(self.db).post(digest_id, stored, poster)
+        except RecipientGone:
+            self.channels.mark_left(digest.channel)
+            digest.reason = "the member has left the workspace"
+            return 0
 
     def build(self, info: ChannelInfo, day: dt.date) -> Digest:
         """One channel's digest, summarised."""
@@ -225,10 +238,11 @@ class Digests:
             for info, digest in pairs:
                 for entry in digest.entries:
                     entry.tldr = entry.tldr or tldrs.get(entry.paper.id, "")
-                radar_terms = [rule.value for rule in info.rules]  # themes are named otherwise
-                digest.briefing = self.summaries.briefing_for(
-                    digest.entries, language, radar_terms=radar_terms
-                )
+                if not digest.person or len(digest.entries) >= PERSONAL_BRIEFING_MIN:
+                    radar_terms = [rule.value for rule in info.rules]  # themes are named otherwise
+                    digest.briefing = self.summaries.briefing_for(
+                        digest.entries, language, radar_terms=radar_terms
+                    )
 
     def last_digest_days(self) -> dict[str, dt.date]:
         """Every channel's latest recorded digest day."""

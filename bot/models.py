@@ -144,6 +144,19 @@ class Caller:
             return f"console:{self.channel}"
         return f"{self.platform}:{self.workspace}/{self.channel}"
 
+    @property
+    def person_key(self) -> str:
+        """The caller's personal radar: `slack:T0LAB/@U0ALICE`, `discord:GUILD/@USER`, `console:@me`."""
+        if self.platform == "console":
+            return f"console:@{self.user}"
+        return f"{self.platform}:{self.workspace}/@{self.user}"
+
+
+def person_of(key: str) -> str | None:
+    """The member a key names (`slack:T0LAB/@U0ALICE` -> `U0ALICE`), None for a channel key."""
+    last = key.partition(":")[2].rpartition("/")[2]
+    return last[1:] if last.startswith("@") and len(last) > 1 else None
+
 
 @dataclass(slots=True)
 class DigestEntry:
@@ -187,6 +200,11 @@ class Digest:
     id: int | None = None  # the recorded digest's id, once recorded
     empty: EmptyKind | None = None
     cutoff: dt.datetime | None = None  # when its papers were selected (journal items after it go next time)
+
+    @property
+    def person(self) -> str | None:
+        """The member a personal digest goes to by direct message, None for a channel's."""
+        return person_of(self.channel)
 
     def to_json(self) -> dict[str, Any]:
         return {

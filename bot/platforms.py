@@ -37,6 +37,10 @@ class Platform(Protocol):
         """Send one user a direct message (new-version notices); raises on failure."""
         ...
 
+    def member_zone(self, engine: Engine, key: str) -> str | None:
+        """The time zone the platform knows for a personal radar's member (`slack:T/@U`), or None."""
+        ...
+
 
 class PlatformUnavailable(RuntimeError):
     """A platform whose adapter is missing or cannot start; the message is for people."""
@@ -75,10 +79,16 @@ def load_platforms() -> dict[str, Platform]:
 
 
 def register_posters(engine: Engine) -> None:
-    """Let the digest engine post to every installed platform, importing an adapter only when used."""
+    """Let the digest engine post to every installed platform, and ask it a member's time zone
+    for a new personal radar, importing an adapter only when used."""
     for name in _entry_points():
         engine.digests.register_poster(name, _poster_factory(engine, name))
+        engine.channels.zone_lookups[name] = _zone_lookup(engine, name)
 
 
 def _poster_factory(engine: Engine, name: str) -> Callable[[ChannelInfo], Poster]:
     return lambda info: load_platform(name).poster(engine, info)
+
+
+def _zone_lookup(engine: Engine, name: str) -> Callable[[str], str | None]:
+    return lambda key: load_platform(name).member_zone(engine, key)

@@ -10,9 +10,12 @@ HINT = "React 🔖 to save a paper · /papers more"
 
 
 def parent_title(digest: Digest) -> str:
-    """`📚 AcademicHub · Tue 16 Jun 2026 · 12 new papers for #ml-papers`."""
+    """`📚 AcademicHub · Tue 16 Jun 2026 · 12 new papers for #ml-papers`; for a person's direct
+    message `📚 4 papers on your radar · Tue 16 Jun 2026`."""
     count = digest.total or len(digest.entries)
     noun = "paper" if count == 1 else "papers"
+    if digest.person:
+        return f"📚 {count} {noun} on your radar · {digest.date:%a %d %b %Y}"
     where = digest.channel_name or digest.channel
     if not where.startswith("#") and digest.channel_name:
         where = f"#{where}"

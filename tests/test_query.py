@@ -100,6 +100,22 @@ VALID = [
     ("language German", Command("language", language="de")),
     ("language", Command("language")),
     ("digest now", Command("digest")),
+    # --me: the caller's own radar (anywhere in the text, like --share)
+    ("radar --me", Command("radar", me=True)),
+    (
+        'subscribe --me author:"Philipp Grohs"',
+        Command("subscribe", rule=RadarRule("author", "Philipp Grohs"), me=True),
+    ),
+    ("subscribe cat:math.NA --ME", Command("subscribe", rule=RadarRule("cat", "math.NA"), me=True)),
+    ("unsubscribe --me 2", Command("unsubscribe", index=2, me=True)),
+    ("schedule --me 07:30", Command("schedule", schedule=Schedule(dt.time(7, 30), None), me=True)),
+    (
+        "schedule --me 7am Asia/Shanghai",
+        Command("schedule", schedule=Schedule(dt.time(7), "Asia/Shanghai"), me=True),
+    ),
+    ("schedule --me off", Command("schedule", me=True)),
+    ("language --me zh", Command("language", language="zh", me=True)),
+    ("language --me", Command("language", me=True)),
     ("  digest   NOW ", Command("digest")),
     ("'; DROP TABLE papers;--", Command("search", Filters(words=("DROP", "TABLE", "papers")))),
 ]
@@ -154,6 +170,10 @@ ERRORS = [
     ("schedule 09:00 ../../etc/passwd", "not a time zone"),
     ("language ???", "not a language code"),
     ("digest later", "now"),
+    ("author Grohs --me", "`--me` goes with"),
+    ("digest now --me", "`--me` goes with"),
+    ("--me", "`--me` goes with"),
+    ("schedule 07:30", "time zone"),
     ("subscibe cat:cs.LG", "did you mean"),
     ("x" * 501, "too long"),
     ("search " + "word " * 200, "too long"),
@@ -176,6 +196,7 @@ def test_help_lists_every_command() -> None:
     for name in ("subscribe", "unsubscribe", "schedule", "language", "digest now"):
         assert f"/papers {name}" in text
     assert "since:" in text and "--share" in text
+    assert "/papers subscribe [--me] RULE" in text and "direct message" in text
     assert usage("author").startswith("`/papers author NAME`")
     assert usage("nonsense") == text
 
@@ -204,7 +225,7 @@ _PIECE_WORDS = """
     author search cat today more paper saved export radar subscribe unsubscribe schedule language digest
     now help off bibtex ris P. Grohs Gühring 09:00 Europe/Vienna author: author:Grohs cat: cat:math
     cat:math.NA cat:cs.lg,stat.ML keyword: since: since:30d since:2w since:2026-06-01 since:xyz
-    feed:https://x.org/rss include:replacements - -survey --share -- 2606.16028v2 10.1137/x 3 0 zh : ( )
+    feed:https://x.org/rss include:replacements - -survey --share --me -- 2606.16028v2 10.1137/x 3 0 zh : ( )
     https://arxiv.org/abs/2606.16028 <https://arxiv.org/abs/2606.16028|link> 🙂 “ ”
 """
 _PIECES = st.sampled_from(

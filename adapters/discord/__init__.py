@@ -48,6 +48,10 @@ class DiscordPlatform:
         """`academichub run discord`."""
         return run_bot(engine)
 
+    def member_zone(self, engine: Engine, key: str) -> str | None:
+        """Discord does not share a member's time zone: their radar runs on UTC unless they set one."""
+        return None
+
     def send_direct_message(self, engine: Engine, workspace: str, user: str, text: str) -> None:
         """Create (or reuse) the DM channel with the user and send the text."""
         send_direct_message(self._rest_for(engine), int(user), text)

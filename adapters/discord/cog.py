@@ -39,6 +39,12 @@ COMMON_CATEGORIES = {
 
 ExportFormat = Literal["bibtex", "ris", "csl-json"]
 SHARE = "Show the answer to everyone in the channel"
+ME = "Your own radar instead of the channel's: only you see it, its papers come by direct message"
+
+
+def mine(me: bool) -> str | None:
+    """The `--me` flag of the one grammar, from the `me` option."""
+    return "--me" if me else None
 
 
 def command_text(name: str, *values: str | int | None) -> str:
@@ -127,31 +133,37 @@ class PapersCog(commands.Cog):
 
     # --- this channel -----------------------------------------------------------------
     @papers.command(name="radar", description="This channel's radar rules, numbered, and its schedule")
-    @app_commands.describe(share=SHARE)
-    async def radar(self, interaction: Interaction, share: bool = False) -> None:
-        await answer(interaction, "radar", share)
+    @app_commands.describe(share=SHARE, me=ME)
+    async def radar(self, interaction: Interaction, share: bool = False, me: bool = False) -> None:
+        await answer(interaction, command_text("radar", mine(me)), share and not me)
 
     @papers.command(name="subscribe", description="Add a radar rule to this channel")
-    @app_commands.describe(rule='author:NAME, cat:CAT, keyword:"…", feed:URL or include:replacements')
-    async def subscribe(self, interaction: Interaction, rule: app_commands.Range[str, 1, 300]) -> None:
-        await answer(interaction, command_text("subscribe", rule), share=True)
+    @app_commands.describe(rule='author:NAME, cat:CAT, keyword:"…", feed:URL or include:replacements', me=ME)
+    async def subscribe(
+        self, interaction: Interaction, rule: app_commands.Range[str, 1, 300], me: bool = False
+    ) -> None:
+        await answer(interaction, command_text("subscribe", mine(me), rule), share=not me)
 
     @papers.command(name="unsubscribe", description="Remove rule N, as numbered by /papers radar")
-    @app_commands.describe(number="The rule's number in /papers radar")
-    async def unsubscribe(self, interaction: Interaction, number: app_commands.Range[int, 1, 10_000]) -> None:
-        await answer(interaction, command_text("unsubscribe", number))
+    @app_commands.describe(number="The rule's number in /papers radar", me=ME)
+    async def unsubscribe(
+        self, interaction: Interaction, number: app_commands.Range[int, 1, 10_000], me: bool = False
+    ) -> None:
+        await answer(interaction, command_text("unsubscribe", mine(me), number))
 
     @papers.command(name="schedule", description="When the daily thread is posted, or off")
-    @app_commands.describe(when="HH:MM and a time zone, e.g. 09:00 Europe/Vienna, or off")
-    async def schedule(self, interaction: Interaction, when: app_commands.Range[str, 1, 80]) -> None:
-        await answer(interaction, command_text("schedule", when))
+    @app_commands.describe(when="HH:MM and a time zone, e.g. 09:00 Europe/Vienna, or off", me=ME)
+    async def schedule(
+        self, interaction: Interaction, when: app_commands.Range[str, 1, 80], me: bool = False
+    ) -> None:
+        await answer(interaction, command_text("schedule", mine(me), when))
 
     @papers.command(name="language", description="The language of TL;DRs and briefings in this channel")
-    @app_commands.describe(code="A language code such as en, zh or de (empty: show the current one)")
+    @app_commands.describe(code="A language code such as en, zh or de (empty: show the current one)", me=ME)
     async def language(
-        self, interaction: Interaction, code: app_commands.Range[str, 1, 16] | None = None
+        self, interaction: Interaction, code: app_commands.Range[str, 1, 16] | None = None, me: bool = False
     ) -> None:
-        await answer(interaction, command_text("language", code))
+        await answer(interaction, command_text("language", mine(me), code))
 
     @papers.command(name="digest", description="Post this channel's digest now")
     async def digest(self, interaction: Interaction) -> None:

@@ -30,7 +30,7 @@ from adapters.discord.render import (
     thread_name,
 )
 from adapters.discord.views import DigestMoreButton, SaveButton
-from bot.delivery import PostedRef
+from bot.delivery import PostedRef, RecipientGone
 from bot.models import Digest, DigestEntry
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ RestCall = Callable[[HTTPClient], Awaitable[T]]
 REST_TIMEOUT = 120.0  # seconds for one poster call, rate-limit waits included
 HISTORY_PAGES = 10  # 1,000 messages: far more than a digest thread holds
 THREAD_ALREADY_EXISTS = 160004  # Discord's error code when a message already has a thread
+# "Cannot send messages to this user" (left every shared server, or closed DMs), "Unknown User".
+MEMBER_GONE = frozenset({50007, 10013})
 
 
 class Rest(Protocol):
@@ -155,13 +157,49 @@ def _more_view(digest: Digest) -> discord.ui.View | None:
     return view
 
 
+def parse_member_key(key: str) -> tuple[int, int] | None:
+    """`discord:GUILD/@USER` (a personal radar) -> (guild id, user id); None for other keys."""
+    platform, _, rest = key.partition(":")
+    guild, _, target = rest.partition("/")
+    if platform != "discord" or not guild.isdigit() or not target.startswith("@") or not target[1:].isdigit():
+        return None
+    return int(guild), int(target[1:])
+
+
 class DiscordPoster:
-    """Posts one channel's digest: a parent message, its thread, one embed per paper."""
+    """Posts one channel's digest: a parent message, its thread, one embed per paper. For a
+    member (`discord:GUILD/@USER`) the same messages go to their DM channel, where Discord has
+    no threads: the papers follow the parent in the DM itself."""
 
     def __init__(self, rest: Rest, channel_key: str) -> None:
         self.rest = rest
-        self.guild_id, self.channel_id = parse_channel_key(channel_key)
+        member = parse_member_key(channel_key)
+        self.member: int | None = None
+        self._channel_id: int | None = None
+        if member is not None:
+            self.guild_id, self.member = member
+        else:
+            self.guild_id, self._channel_id = parse_channel_key(channel_key)
         self.mentions = discord.AllowedMentions.none()
+
+    @property
+    def channel_id(self) -> int:
+        """The channel; for a member, their DM channel (opened, or reused, on first use)."""
+        if self._channel_id is None:
+            member = self.member
+            assert member is not None
+            dm: Any = self._call(lambda http: http.start_private_message(member))
+            self._channel_id = int(dm["id"])
+        return self._channel_id
+
+    def _call(self, fn: RestCall[T]) -> T:
+        """One REST call; for a member, Discord's "cannot send to this user" means they are gone."""
+        try:
+            return self.rest.call(fn)
+        except discord.HTTPException as exc:
+            if self.member is not None and exc.code in MEMBER_GONE:
+                raise RecipientGone(f"Discord user {self.member}: {exc.text or exc.code}") from None
+            raise
 
     def _ours(self, message: dict[str, Any]) -> bool:
         return str(message.get("author", {}).get("id")) == str(self.rest.user_id())
@@ -172,7 +210,7 @@ class DiscordPoster:
         before: int | None = None
         for _ in range(pages):
             page = functools.partial(_logs, channel_id=channel_id, before=before)
-            batch: list[Any] = self.rest.call(page)
+            batch: list[Any] = self._call(page)
             out.extend(batch)
             if len(batch) < 100:
                 break
@@ -185,6 +223,8 @@ class DiscordPoster:
         for message in self._history(self.channel_id, pages=1):
             footers = [(e.get("footer") or {}).get("text") for e in message.get("embeds", [])]
             if self._ours(message) and any(digest_day_from_marker(f) == day for f in footers):
+                if self.member is not None:  # a DM has no threads: the papers follow in the DM
+                    return PostedRef(message=str(message["id"]), thread=str(self.channel_id))
                 thread = (message.get("thread") or {}).get("id") or self._open_thread(message["id"], digest)
                 return PostedRef(message=str(message["id"]), thread=str(thread))
         return None
@@ -201,14 +241,14 @@ class DiscordPoster:
                 return str(message_id)  # a thread started from a message has that message's id
             return str(thread["id"])
 
-        return self.rest.call(start)
+        return self._call(start)
 
     def _named(self, digest: Digest) -> Digest:
         """The digest with the channel's name (for the title line) when the core has none."""
-        if digest.channel_name:
+        if digest.channel_name or self.member is not None:
             return digest
         try:
-            channel: Any = self.rest.call(lambda http: http.get_channel(self.channel_id))
+            channel: Any = self._call(lambda http: http.get_channel(self.channel_id))
         except discord.HTTPException:
             return digest
         return dataclasses.replace(digest, channel_name=channel.get("name") or None)
@@ -216,6 +256,7 @@ class DiscordPoster:
     def post_parent(self, digest: Digest) -> PostedRef:
         """The parent message (title, hint, briefing embed), then the thread started from it."""
         named = self._named(digest)
+        channel_id = self.channel_id  # here, not in the coroutine: a member's DM is opened by a REST call
 
         async def send(http: HTTPClient) -> str:
             # The View is built here because discord.py views need a running loop.
@@ -227,10 +268,12 @@ class DiscordPoster:
                 view=view if view is not None else discord.utils.MISSING,
             )
             with params:
-                message = await http.send_message(self.channel_id, params=params)
+                message = await http.send_message(channel_id, params=params)
             return str(message["id"])
 
-        message_id = self.rest.call(send)
+        message_id = self._call(send)
+        if self.member is not None:
+            return PostedRef(message=message_id, thread=str(self.channel_id))
         return PostedRef(message=message_id, thread=self._open_thread(message_id, digest))
 
     def existing_entries(self, digest: Digest, parent: PostedRef) -> dict[str, str]:
@@ -258,7 +301,7 @@ class DiscordPoster:
                 message = await http.send_message(thread_id, params=params)
             return str(message["id"])
 
-        return self.rest.call(send)
+        return self._call(send)
 
 
 def send_direct_message(rest: Rest, user_id: int, text: str) -> str:

@@ -35,6 +35,8 @@ BOT_SCOPES = (
     "reactions:read",
     "files:write",
     "im:write",
+    "im:history",  # a personal digest's DM thread, read back after a crash
+    "users:read",  # a member's time zone for their personal radar
     "channels:history",
     "groups:history",
     "channels:read",

@@ -7,6 +7,8 @@ import logging
 import threading
 from typing import Protocol
 
+from slack_sdk.errors import SlackApiError
+
 from adapters.slack.poster import SlackPoster, WorkspaceCap, split_channel_key, web_client
 from bot.engine import Engine
 from bot.platforms import PlatformUnavailable
@@ -56,6 +58,17 @@ class SlackPlatform:
         client = web_client(token_for(engine, team), engine.settings.slack_api_url)
         cap = self.workspace_cap(team, engine.settings.workspace_posts_per_second)
         return SlackPoster(client, channel, cap=cap)
+
+    def member_zone(self, engine: Engine, key: str) -> str | None:
+        """A member's time zone from users.info (`Europe/Vienna`), for their radar's default schedule."""
+        team, member = split_channel_key(key)
+        client = web_client(token_for(engine, team), engine.settings.slack_api_url)
+        try:
+            user = client.users_info(user=member.removeprefix("@"))["user"]
+        except SlackApiError as exc:
+            log.info("users.info %s: %s", member, exc.response.get("error"))
+            return None
+        return str(user.get("tz") or "") or None
 
     def run(self, engine: Engine) -> int:
         """`academichub run slack`: serve until stopped."""

@@ -14,17 +14,19 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from adapters.slack.render import DIGEST_EVENT, PAPER_EVENT, digest_key, entry_message, parent_message
-from bot.delivery import PostedRef
+from bot.delivery import PostedRef, RecipientGone
 from bot.models import Digest, DigestEntry
 
 log = logging.getLogger(__name__)
 
 PACE_SECONDS = 1.0  # Slack allows about one message per second per channel
 HISTORY_PAGES = 10  # how far back find_parent looks (200 messages a page)
+# What Slack answers about a member who is gone (removed, deactivated); the issue's list.
+MEMBER_GONE = frozenset({"user_not_found", "account_inactive", "user_disabled"})
 
 
 def split_channel_key(key: str) -> tuple[str, str]:
-    """`slack:T0LAB/C0PAPERS` -> (`T0LAB`, `C0PAPERS`)."""
+    """`slack:T0LAB/C0PAPERS` -> (`T0LAB`, `C0PAPERS`); `slack:T0LAB/@U0ALICE` -> (`T0LAB`, `@U0ALICE`)."""
     platform, _, rest = key.partition(":")
     team, _, channel = rest.partition("/")
     if platform != "slack" or not team or not channel:
@@ -64,8 +66,13 @@ class WorkspaceCap:
             time.sleep(slot - now)
 
 
+def member_gone(exc: SlackApiError) -> bool:
+    return exc.response.get("error") in MEMBER_GONE
+
+
 class SlackPoster:
-    """Implements bot.delivery.Poster for one Slack channel."""
+    """Implements bot.delivery.Poster for one Slack channel, or for a member's direct messages
+    (`@U0ALICE`: the DM is opened with conversations.open on first use)."""
 
     def __init__(
         self,
@@ -78,12 +85,27 @@ class SlackPoster:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
-        self.channel = channel
+        self.member = channel[1:] if channel.startswith("@") else None
+        self._channel = None if self.member else channel
         self.pace = pace
         self.cap = cap
         self._clock = clock
         self._sleep = sleep
         self._last_post: float | None = None
+
+    @property
+    def channel(self) -> str:
+        """The channel id; for a member, their DM with the bot (im:write)."""
+        if self._channel is None:
+            assert self.member is not None
+            try:
+                opened = self.client.conversations_open(users=self.member)
+            except SlackApiError as exc:
+                if member_gone(exc):
+                    raise RecipientGone(f"Slack member {self.member}: {exc.response.get('error')}") from None
+                raise
+            self._channel = str(opened["channel"]["id"])
+        return self._channel
 
     # --- Poster -------------------------------------------------------------------------
     def find_parent(self, digest: Digest) -> PostedRef | None:
@@ -96,7 +118,7 @@ class SlackPoster:
         return None
 
     def post_parent(self, digest: Digest) -> PostedRef:
-        if not digest.channel_name:
+        if not digest.channel_name and not self.member:
             digest = dataclasses.replace(digest, channel_name=self._channel_name())
         ts = self._post(parent_message(digest), lambda: self.find_parent(digest))
         return self._ref(ts)
@@ -141,9 +163,14 @@ class SlackPoster:
             return self._send(args)
 
     def _send(self, args: dict[str, Any]) -> str:
-        response = self.client.chat_postMessage(
-            channel=self.channel, unfurl_links=False, unfurl_media=False, **args
-        )
+        try:
+            response = self.client.chat_postMessage(
+                channel=self.channel, unfurl_links=False, unfurl_media=False, **args
+            )
+        except SlackApiError as exc:
+            if self.member and member_gone(exc):
+                raise RecipientGone(f"Slack member {self.member}: {exc.response.get('error')}") from None
+            raise
         self._last_post = self._clock()
         return str(response["ts"])
 

@@ -12,6 +12,7 @@ from bot.query.lexer import author_name, clean_text, normalize_category
 from bot.query.model import (
     EXPORT_FORMATS,
     MAX_LENGTH,
+    PERSONAL_COMMANDS,
     QUERY_COMMANDS,
     Command,
     Filters,
@@ -28,6 +29,7 @@ from bot.query.rules import RadarRule, parse_rule
 __all__ = [
     "EXPORT_FORMATS",
     "MAX_LENGTH",
+    "PERSONAL_COMMANDS",
     "QUERY_COMMANDS",
     "Command",
     "Filters",

@@ -7,11 +7,13 @@ import difflib
 import re
 import zoneinfo
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.ids import canonical_id
 from bot.query.lexer import (
+    _ME_RE,
     _SHARE_RE,
     _Builder,
     _lex,
@@ -24,6 +26,7 @@ from bot.query.model import (
     _USAGE,
     EXPORT_FORMATS,
     MAX_LENGTH,
+    PERSONAL_COMMANDS,
     QUERY_COMMANDS,
     Command,
     Filters,
@@ -50,7 +53,26 @@ def parse(text: str) -> Command:
             f"That is too long (over {MAX_LENGTH} characters)", "search", "search operator learning"
         )
     share = bool(_SHARE_RE.search(cleaned))
-    cleaned = " ".join(_SHARE_RE.sub(" ", cleaned).split())
+    me = bool(_ME_RE.search(cleaned))
+    cleaned = " ".join(_ME_RE.sub(" ", _SHARE_RE.sub(" ", cleaned)).split())
+    command = _parse_command(cleaned, share)
+    if command.name == "schedule" and command.schedule and command.schedule.tz is None and not me:
+        raise usage_error(
+            "`/papers schedule` needs a time and a time zone", "schedule", "schedule 09:00 Europe/Vienna"
+        )
+    if not me:
+        return command
+    if command.name not in PERSONAL_COMMANDS:
+        raise usage_error(
+            "`--me` goes with radar, subscribe, unsubscribe, schedule or language",
+            "subscribe",
+            'subscribe --me author:"Philipp Grohs"',
+            "radar --me",
+        )
+    return replace(command, me=True)
+
+
+def _parse_command(cleaned: str, share: bool) -> Command:
     head, _, rest = cleaned.partition(" ")
     name = _ALIASES.get(head.lower(), head.lower())
     if name in QUERY_COMMANDS:
@@ -205,6 +227,8 @@ def _clock(text: str) -> dt.time | None:
 def _schedule(rest: str, share: bool) -> Command:
     if rest.lower() == "off":
         return Command("schedule", share=share)
+    if " " not in rest and (alone := _clock(rest)) is not None:  # a zone is needed unless `--me`
+        return Command("schedule", share=share, schedule=Schedule(alone, None))
     when, _, zone = rest.rpartition(" ")
     time = _clock(when)
     if time is None:

@@ -21,6 +21,7 @@ _QUOTES = str.maketrans(dict.fromkeys("“”„‟″«»〝〞＂", '"'))
 # Slack may send links as <https://…> or <https://…|label>.
 _SLACK_LINK_RE = re.compile(r"<((?:https?|mailto|file):[^|>\s]*)(?:\|[^>]*)?>")
 _SHARE_RE = re.compile(r"(?<!\S)--share(?!\S)", re.IGNORECASE)
+_ME_RE = re.compile(r"(?<!\S)--me(?!\S)", re.IGNORECASE)
 _KEY_RE = re.compile(r"([A-Za-z]+):")
 # The rule keys radar rules take (`subscribe author:…`); a query's filters take them and `since:`.
 RULE_KINDS = {"author": "author", "cat": "cat", "category": "cat", "keyword": "keyword", "kw": "keyword"}

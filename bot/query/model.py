@@ -10,6 +10,8 @@ from typing import Literal
 MAX_LENGTH = 500  # longer text is refused, not truncated: a cut query would mean something else
 EXPORT_FORMATS = ("bibtex", "ris", "csl-json")
 QUERY_COMMANDS = frozenset({"author", "search", "cat", "today"})
+# `--me` turns these from the channel's radar to the caller's own (delivered by direct message).
+PERSONAL_COMMANDS = frozenset({"radar", "subscribe", "unsubscribe", "schedule", "language"})
 
 # A word: letters/digits, inner - . ' + / _ allowed (physics-informed, 10.1000/x, C++).
 _WORD_RE = re.compile(r"[^\W_]+(?:[-.'+/_][^\W_]+)*\+*")
@@ -39,10 +41,10 @@ class Filters:
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a channel's daily thread is posted."""
+    """When a channel's daily thread is posted (`tz` None: a personal radar keeps its member's zone)."""
 
     time: dt.time
-    tz: str
+    tz: str | None
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Command:
     schedule: Schedule | None = None  # None with name 'schedule' means off
     language: str | None = None  # None with name 'language' means "show the current one"
     topic: str | None = None  # `help author`
+    me: bool = False  # `--me`: the caller's personal radar, not the channel's
 
     def is_query(self) -> bool:
         """True for commands that answer with papers from the store."""
@@ -81,18 +84,28 @@ _USAGE = {
     "paper": ("paper ID", "one paper by arXiv id, arXiv link or DOI, e.g. `paper 2606.16028`"),
     "saved": ("saved", "your reading list (react 🔖 to a paper to save it)"),
     "export": ("export [bibtex|ris|csl-json]", "your reading list as a file (default bibtex)"),
-    "radar": ("radar", "this channel's radar rules, numbered, and its schedule"),
+    "radar": ("radar [--me]", "this channel's radar rules, numbered, and its schedule (`--me`: yours)"),
     "subscribe": (
-        "subscribe RULE",
+        "subscribe [--me] RULE",
         'add `author:NAME`, `cat:CAT`, `keyword:"…"`, `feed:URL|NAME` or `include:replacements`',
     ),
     "sources": ("sources", "the named journals and preprint servers `feed:` rules know (`feed:nature`)"),
-    "unsubscribe": ("unsubscribe N", "remove rule N, as numbered by `/papers radar`"),
-    "schedule": ("schedule HH:MM ZONE | off", "when the daily thread is posted, e.g. `09:00 Europe/Vienna`"),
-    "language": ("language CODE", "the language of TL;DRs and briefings here, e.g. `zh`, `de`, `en`"),
+    "unsubscribe": ("unsubscribe [--me] N", "remove rule N, as numbered by `/papers radar`"),
+    "schedule": (
+        "schedule [--me] HH:MM ZONE | off",
+        "when the daily thread is posted, e.g. `09:00 Europe/Vienna` (`--me`: the zone may be left out)",
+    ),
+    "language": (
+        "language [--me] CODE",
+        "the language of TL;DRs and briefings here, e.g. `zh`, `de`, `en`",
+    ),
     "digest": ("digest now", "post this channel's digest now"),
     "web": ("web", "your personal sign-in link to the lab page (only you see it)"),
 }
+_ME_HELP = (
+    "`--me` on radar/subscribe/unsubscribe/schedule/language: your own radar, only you see it; "
+    "its papers come to you by direct message (08:00 your time on listing days unless you set one)."
+)
 _FILTER_HELP = (
     'Filters for author/search/cat/today: `author:NAME` `cat:CAT` `keyword:"…"` '
     '`since:30d|2w|2026-06-01` `"exact phrase"` `-word` `--share` (show the answer to everyone).'
@@ -110,7 +123,7 @@ def usage(command_name: str) -> str:
 def help_text() -> str:
     """The help message: every command on one line, then the filters."""
     lines = [f"`/papers {syntax}` — {what}" for syntax, what in _USAGE.values()]
-    return "\n".join([*lines, _FILTER_HELP])
+    return "\n".join([*lines, _ME_HELP, _FILTER_HELP])
 
 
 def usage_error(what: str, command_name: str, *examples: str) -> UsageError:
@@ -172,13 +185,21 @@ def format_command(cmd: Command) -> str:
     elif cmd.is_query():
         parts += _format_filters(cmd.filters)
     elif cmd.name == "schedule":
-        parts.append(f"{cmd.schedule.time:%H:%M} {cmd.schedule.tz}" if cmd.schedule else "off")
+        parts.append(_format_schedule(cmd.schedule))
     elif cmd.name == "digest":
         parts.append("now")
     else:
         rule = cmd.rule.text if cmd.rule else None
         extra = (cmd.topic, cmd.paper_id, cmd.export_format, rule, cmd.index, cmd.language)
         parts += [str(x) for x in extra if x is not None]
+    if cmd.me:
+        parts.append("--me")
     if cmd.share:
         parts.append("--share")
     return " ".join(parts)
+
+
+def _format_schedule(schedule: Schedule | None) -> str:
+    if schedule is None:
+        return "off"
+    return f"{schedule.time:%H:%M} {schedule.tz}" if schedule.tz else f"{schedule.time:%H:%M}"

@@ -137,6 +137,8 @@ class ChannelRow(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     include_replacements: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # A personal radar whose member left the workspace (migration 0006): no longer posted to.
+    left_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RadarRuleRow(Base):

@@ -87,6 +87,7 @@ class FakeDiscord:
         self.interactions: dict[str, dict[str, Any]] = {}  # token -> the interaction's channel and message
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.faults: list[Fault] = []
+        self.gone: set[str] = set()  # users who left every shared server: DMs to them answer 50007
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
@@ -275,6 +276,8 @@ class FakeDiscord:
     def _create_message(self, record: Recorded, channel_id: str) -> web.Response:
         if channel_id not in self.channels:
             return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        if self.channels[channel_id].get("recipient") in self.gone:
+            return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
         message = self.message(channel_id, record.payload)
         if guild := self.channels[channel_id].get("guild_id"):
             message["guild_id"] = guild

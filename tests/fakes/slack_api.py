@@ -56,6 +56,8 @@ class State:
     channel_names: dict[str, str] = field(default_factory=dict)
     outside: set[str] = field(default_factory=set)  # channels the bot has not joined (history refused)
     admins: set[str] = field(default_factory=set)  # users.info says is_admin for these users
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # users.info objects by id
+    gone: dict[str, str] = field(default_factory=dict)  # member -> Slack's error (user_not_found …)
 
 
 def _truthy(value: Any) -> bool:
@@ -187,6 +189,8 @@ class FakeSlack:
         channel = str(args.get("channel") or "")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
+        if channel.startswith("D") and (gone := self.state.gone.get("U" + channel[1:])):
+            return {"ok": False, "error": gone}  # a DM with a member who has left
         blocks = _json_arg(args.get("blocks"))
         if blocks is not None and (problem := block_problem(blocks)):
             return {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": [problem]}}
@@ -208,18 +212,37 @@ class FakeSlack:
         return {"ok": True, "message_ts": self.next_ts()}
 
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        """users.info as Slack answers it (the fields the app reads: is_admin, is_owner, tz)."""
+        """users.info as Slack answers it (the fields the app reads: is_admin, is_owner, tz); a
+        member added with add_user as described there, one who left with Slack's error."""
         user = str(args.get("user") or "")
-        if not user:
-            return {"ok": False, "error": "user_not_found"}
-        admin = user in self.state.admins
-        return {
-            "ok": True,
-            "user": {"id": user, "team_id": self.team_id, "is_admin": admin, "is_owner": False, "tz": "UTC"},
+        if not user or user in self.state.gone:
+            return {"ok": False, "error": self.state.gone.get(user, "user_not_found")}
+        known = self.state.users.get(user) or {
+            "id": user,
+            "team_id": self.team_id,
+            "is_owner": False,
+            "tz": "UTC",
         }
+        return {"ok": True, "user": known | {"is_admin": user in self.state.admins, "is_owner": False}}
+
+    def add_user(self, user: str, tz: str = "America/Los_Angeles", name: str = "someone") -> None:
+        """A workspace member with the users.info fields the app reads (no fixture holds a users.info
+        answer; the field names and the tz / tz_offset pair are those of Slack's user object)."""
+        offset = {"America/Los_Angeles": -25200, "Europe/Vienna": 7200, "Asia/Shanghai": 28800}.get(tz, 0)
+        self.state.users[user] = {
+            "id": user, "team_id": self.team_id, "name": name, "deleted": False, "real_name": name,
+            "tz": tz, "tz_label": tz, "tz_offset": offset, "is_bot": False, "is_admin": False,
+            "profile": {"real_name": name, "display_name": name},
+        }  # fmt: skip
+
+    def remove_user(self, user: str, error: str = "user_not_found") -> None:
+        """The member leaves: Slack answers `error` for them from now on."""
+        self.state.gone[user] = error
 
     def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("users") or "").split(",")[0]
+        if user in self.state.gone:
+            return {"ok": False, "error": self.state.gone[user]}
         return {"ok": True, "channel": {"id": "D" + user.lstrip("U")}}
 
     def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -87,6 +87,8 @@ def test_manifest_declares_what_the_app_uses() -> None:
         assert needed in text
     for scope in ("commands", "chat:write", "reactions:read", "files:write", "im:write", "channels:history"):
         assert re.search(rf"^\s+- {re.escape(scope)}\b", text, re.M), scope
+    for scope in ("im:history", "users:read"):  # personal radars: the DM thread, the member's zone
+        assert re.search(rf"^\s+- {re.escape(scope)}\b", text, re.M), scope
     yaml = pytest.importorskip("yaml")
     manifest = yaml.safe_load(text)
     assert manifest["features"]["slash_commands"][0]["command"] == "/papers"
