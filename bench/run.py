@@ -20,6 +20,7 @@ def main() -> int:
     suites = [
         ["bench.ingest"],
         ["bench.digest"],
+        ["bench.personal"],
         ["bench.briefing"],
         ["bench.slack_ack"],
         ["bench.posting"],
