@@ -15,6 +15,7 @@ from bibtexparser.model import Entry, Field
 from bot.identity import paper_date
 from bot.ids import abs_url
 from bot.models import Attachment, Paper
+from bot.query.model import export_format
 from bot.sources.latex import decode_latex
 
 FILENAME_STEM = "academichub-reading-list"
@@ -343,14 +344,12 @@ _FORMATS: dict[str, tuple[Callable[[Sequence[Paper]], str], str, str]] = {
     "ris": (to_ris, "ris", "application/x-research-info-systems"),
     "csl-json": (to_csl_json, "json", "application/vnd.citationstyles.csl+json"),
 }
-_ALIASES = {"bib": "bibtex", "csl": "csl-json", "csljson": "csl-json", "json": "csl-json"}
 
 
 def export(papers: Sequence[Paper], fmt: str) -> Attachment:
     """The reading list as a file in `fmt` (bibtex, ris, csl-json); ValueError for any other format."""
-    name = fmt.strip().lower()
-    name = _ALIASES.get(name, name)
-    if name not in _FORMATS:
+    name = export_format(fmt) if fmt.strip() else None  # the grammar's bare `export` is its choice
+    if name is None:
         raise ValueError(f"Unknown export format {fmt!r}: use bibtex, ris or csl-json.")
     render, ext, mimetype = _FORMATS[name]
     return Attachment(f"{FILENAME_STEM}.{ext}", render(papers).encode("utf-8"), mimetype)

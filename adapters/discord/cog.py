@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from adapters.discord.render import save_emojis
 from adapters.discord.views import Interaction, answer, engine_of, now, parent_channel_id, save_write
-from bot.models import Caller
+from bot.models import INTERNAL_ERROR, Caller
 
 if TYPE_CHECKING:
     from adapters.discord.client import AcademicHubBot
@@ -169,7 +169,7 @@ class PapersCog(commands.Cog):
     ) -> None:
         """Never silence: log the details, tell the user one sentence."""
         log.exception("/papers failed", exc_info=error)
-        text = "Something went wrong on our side (it has been logged). Please try again in a minute."
+        text = INTERNAL_ERROR
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

@@ -22,13 +22,13 @@ from bot.query.lexer import (
 )
 from bot.query.model import (
     _USAGE,
-    EXPORT_FORMATS,
     MAX_LENGTH,
     QUERY_COMMANDS,
     Command,
     Filters,
     Schedule,
     UsageError,
+    export_format,
     usage_error,
 )
 from bot.query.rules import parse_rule
@@ -158,10 +158,8 @@ def _paper(rest: str, share: bool) -> Command:
 
 
 def _export(rest: str, share: bool) -> Command:
-    fmt = {"": "bibtex", "bib": "bibtex", "csl": "csl-json", "json": "csl-json"}.get(
-        rest.lower(), rest.lower()
-    )
-    if fmt not in EXPORT_FORMATS:
+    fmt = export_format(rest)
+    if fmt is None:
         raise usage_error(f"`{rest[:30]}` is not an export format", "export", "export bibtex", "export ris")
     return Command("export", share=share, export_format=fmt)
 

@@ -18,11 +18,15 @@ import orjson
 
 from bot.models import Paper
 
+# How every request from AcademicHub names itself (feeds, the arXiv API): arXiv asks clients to.
+USER_AGENT = "AcademicHub/0.1 (+https://github.com/academichub/academichub)"
+
 FeedKind = Literal[
     "arxiv_rss", "arxiv_api", "journal", "jsonl", "biorxiv", "medrxiv", "pubmed", "crossref", "openalex"
 ]
 
 __all__ = [
+    "USER_AGENT",
     "FeedError",
     "FeedKind",
     "JsonlStats",
