@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
-from bot.sources import USER_AGENT, FeedError, ParsedFeed, SourceUnavailable
+from bot.sources.base import USER_AGENT, FeedError, ParsedFeed, SourceUnavailable
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -15,8 +15,8 @@ import tenacity
 
 from bot.ids import abs_url, normalize_doi, pdf_url, split_arxiv_id
 from bot.models import Paper
-from bot.sources import USER_AGENT, FeedError, SourceUnavailable, malformed_xml
 from bot.sources.arxiv_rss import clean
+from bot.sources.base import USER_AGENT, FeedError, SourceUnavailable, malformed_xml
 from bot.sources.http import retry_after_seconds
 from bot.sources.latex import decode_latex
 

@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.sources import USER_AGENT, FeedError, SourceUnavailable
+from bot.sources.base import USER_AGENT, FeedError, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
