@@ -132,6 +132,9 @@ class CommandRunner:
         papers = papers[:BATCH]
         self.cursors.put(caller, command.to_text(), offset + len(papers))
         follow_up = None
+        # The live arXiv fallback is a chat feature, so the runner asks for it and the search
+        # does not (the CLI answers from the store): one request per 3 s for the process, and it
+        # may fail, which a chat follow-up can say beside what is stored.
         if command.name == "author" and offset == 0 and len(papers) < BATCH and self.live.enabled:
             follow_up = LiveRequest("author", command.to_text(), caller)
         note = "\n(Looking on arXiv for more; they follow in a moment.)" if follow_up else ""
