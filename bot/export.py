@@ -8,12 +8,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import bibtexparser
 from bibtexparser.model import Entry, Field
-from nameparser import HumanName
-from nameparser.config import CONSTANTS, Constants
 
 from bot.identity import paper_date
 from bot.ids import abs_url
@@ -21,6 +20,9 @@ from bot.models import Attachment, Paper
 from bot.names import LETTER_FOLD
 from bot.query.model import export_format
 from bot.sources.latex import decode_latex
+
+if TYPE_CHECKING:
+    from nameparser.config import Constants
 
 FILENAME_STEM = "academichub-reading-list"
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -42,16 +44,21 @@ class PersonName:
     literal: bool = False
 
 
-# nameparser's rules, narrowed for author lists: its titles ("Sister", "Dean"), acronym suffixes
-# ("Iso", "MD") and English conjunctions ("The") are given names and surnames in real arXiv
-# author strings; "el" joins its particles (El Saddik, like al-/el- which it already knows).
-_NAME_RULES = Constants(
-    titles=(),
-    first_name_titles=(),
-    suffix_acronyms=(),
-    conjunctions=("y", "i", "e"),
-    prefixes=(*CONSTANTS.prefixes, "el"),
-)
+@cache
+def _name_rules() -> Constants:
+    """nameparser's rules, narrowed for author lists: its titles ("Sister", "Dean"), acronym
+    suffixes ("Iso", "MD") and English conjunctions ("The") are given names and surnames in
+    real arXiv author strings; "el" joins its particles (El Saddik, like al-/el- it knows).
+    Built on the first export, not at import (nameparser takes a quarter second to load)."""
+    from nameparser.config import CONSTANTS, Constants
+
+    return Constants(
+        titles=(),
+        first_name_titles=(),
+        suffix_acronyms=(),
+        conjunctions=("y", "i", "e"),
+        prefixes=(*CONSTANTS.prefixes, "el"),
+    )
 
 
 @lru_cache(maxsize=1 << 14)  # nameparser takes ~0.5 ms a name; reading lists repeat authors
@@ -64,7 +71,9 @@ def split_name(name: str) -> PersonName:
     if len(parts) >= 3:  # BibTeX's `von Last, Jr, First`, which nameparser reads as suffixes
         particle, family = _split_particle(parts[0])
         return PersonName(family, ", ".join(parts[2:]), particle, parts[1])
-    human = HumanName(clean, constants=_NAME_RULES)
+    from nameparser import HumanName
+
+    human = HumanName(clean, constants=_name_rules())
     given = " ".join(p for p in (human.title, human.first, human.middle) if p)
     if not human.last:  # a single name ("Madonna") is a family name
         return PersonName(family=given or clean, suffix=human.suffix)
@@ -77,7 +86,7 @@ def _split_particle(last: str) -> tuple[str, str]:
     BibTeX's `von` part, and a capitalised `Van` stays in the family name."""
     tokens = last.split()
     i = 0
-    while i < len(tokens) - 1 and tokens[i].islower() and tokens[i] in _NAME_RULES.prefixes:
+    while i < len(tokens) - 1 and tokens[i].islower() and tokens[i] in _name_rules().prefixes:
         i += 1
     return " ".join(tokens[:i]), " ".join(tokens[i:])
 
