@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PLATFORM_PACKAGES = ("adapters", "slack_bolt", "slack_sdk", "discord")
-# What the adapters may use of the core: the facade and its plain values (STYLE.md), and the
-# platform protocol they implement.
-ADAPTER_FACADE = ("bot.engine", "bot.models", "bot.query", "bot.config", "bot.platforms")
+# What the adapters may use of the core: the facade and its plain values (STYLE.md), the
+# platform protocol they implement, and the words every platform shows for a digest.
+ADAPTER_FACADE = ("bot.engine", "bot.models", "bot.query", "bot.config", "bot.platforms", "bot.presentation")
 
 
 @dataclass(frozen=True, slots=True)
