@@ -29,10 +29,18 @@ FACADE_GAPS = {
     ("adapters.discord.poster", "bot.delivery"),
     ("adapters.slack.poster", "bot.delivery"),
 }
-# Cycles in files this branch does not own (the grammar and the radar's rules import each
-# other through late imports): the restructuring removes them, then the xfail below comes off.
+# Cycles in files this branch does not own: the scholarly-API helpers (bot.sources.apis) and
+# the per-API parsers import each other (apis.fetch_source late-imports each parser, and each
+# parser imports apis' helpers). Moving the dispatcher out of apis.py removes it; then the
+# xfail below comes off.
 KNOWN_CYCLES = [
-    ["bot.query", "bot.query.commands", "bot.query.lexer", "bot.query.model", "bot.radar"],
+    [
+        "bot.sources.apis",
+        "bot.sources.biorxiv",
+        "bot.sources.crossref",
+        "bot.sources.openalex",
+        "bot.sources.pubmed",
+    ],
 ]
 
 
