@@ -13,7 +13,7 @@ from bot.delivery import Continuation, Outbox
 from bot.digests import Digests, UnknownChannel
 from bot.library import AmbiguousUser, Library, NoSaves
 from bot.live import LiveArxiv
-from bot.models import Caller, LiveRequest, Paper, Reply
+from bot.models import INTERNAL_ERROR, Caller, LiveRequest, Paper, Reply
 from bot.query import Command, UsageError, help_text, parse, usage
 from bot.radar import narrow
 from bot.signin import Member, SignIn, SignInUnavailable, base_url
@@ -23,7 +23,7 @@ from bot.summarize import SummaryService
 log = logging.getLogger(__name__)
 
 BATCH = 5
-OOPS = "Something went wrong on our side (it has been logged). Please try again in a minute."
+OOPS = INTERNAL_ERROR  # the name bot/engine.py imports; the sentence itself lives in bot.models
 # Changing what a channel receives, or when, is for its admins; anyone may add to a radar.
 ADMIN_COMMANDS = frozenset({"unsubscribe", "schedule", "language", "digest"})
 WHO_MAY = (
@@ -99,7 +99,7 @@ class CommandRunner:
             return Reply(text=exc.message, error=True)
         except Exception:
             log.exception("/papers %r failed for %s", text[:200], caller)
-            return Reply(text=OOPS, error=True)
+            return Reply(text=INTERNAL_ERROR, error=True)
 
     def requires_admin(self, text: str) -> bool:
         """True for text that parses to a command only channel admins may run."""
@@ -136,6 +136,9 @@ class CommandRunner:
         papers = papers[:BATCH]
         self.cursors.put(caller, command.to_text(), offset + len(papers))
         follow_up = None
+        # The live arXiv fallback is a chat feature, so the runner asks for it and the search
+        # does not (the CLI answers from the store): one request per 3 s for the process, and it
+        # may fail, which a chat follow-up can say beside what is stored.
         if command.name == "author" and offset == 0 and len(papers) < BATCH and self.live.enabled:
             follow_up = LiveRequest("author", command.to_text(), caller)
         note = "\n(Looking on arXiv for more; they follow in a moment.)" if follow_up else ""

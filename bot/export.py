@@ -8,6 +8,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import bibtexparser
 from bibtexparser.model import Entry, Field
@@ -15,15 +17,15 @@ from bibtexparser.model import Entry, Field
 from bot.identity import paper_date
 from bot.ids import abs_url
 from bot.models import Attachment, Paper
+from bot.names import LETTER_FOLD
+from bot.query.model import export_format
 from bot.sources.latex import decode_latex
+
+if TYPE_CHECKING:
+    from nameparser.config import Constants
 
 FILENAME_STEM = "academichub-reading-list"
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "del", "della", "di", "da", "du", "la", "le", "dos", "das", "do",
-     "ten", "ter", "bin", "ibn", "al", "el", "zu", "vom", "zur"}
-)  # fmt: skip
-_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _COLLECTIVE_RE = re.compile(r"\b(collaboration|consortium|team|group|project|committee|et al)\b", re.I)
 _KEY_STOPWORDS = frozenset(
     {"a", "an", "the", "on", "of", "in", "for", "to", "and", "with", "from", "by", "at", "is", "are", "via",
@@ -42,41 +44,55 @@ class PersonName:
     literal: bool = False
 
 
+@cache
+def _name_rules() -> Constants:
+    """nameparser's rules, narrowed for author lists: its titles ("Sister", "Dean"), acronym
+    suffixes ("Iso", "MD") and English conjunctions ("The") are given names and surnames in
+    real arXiv author strings; "el" joins its particles (El Saddik, like al-/el- it knows).
+    Built on the first export, not at import (nameparser takes a quarter second to load)."""
+    from nameparser.config import CONSTANTS, Constants
+
+    return Constants(
+        titles=(),
+        first_name_titles=(),
+        suffix_acronyms=(),
+        conjunctions=("y", "i", "e"),
+        prefixes=(*CONSTANTS.prefixes, "el"),
+    )
+
+
+@lru_cache(maxsize=1 << 14)  # nameparser takes ~0.5 ms a name; reading lists repeat authors
 def split_name(name: str) -> PersonName:
     """Split `First Last`, `Last, First`, `Last, Jr, First`, particles and collaborations."""
     clean = " ".join(re.sub(r"\([^)]*\)", " ", name).split()).strip(" ,;")
     if _COLLECTIVE_RE.search(clean) or not clean:
         return PersonName(family=clean, literal=True)
     parts = [p.strip() for p in clean.split(",") if p.strip()]
-    if len(parts) == 2 and parts[1].lower() not in _SUFFIXES:
-        particle, family = _split_particle(parts[0].split())
-        return PersonName(family=family, given=parts[1], particle=particle)
-    if len(parts) >= 3:
-        particle, family = _split_particle(parts[0].split())
+    if len(parts) >= 3:  # BibTeX's `von Last, Jr, First`, which nameparser reads as suffixes
+        particle, family = _split_particle(parts[0])
         return PersonName(family, ", ".join(parts[2:]), particle, parts[1])
-    tokens = parts[0].split()
-    suffix = parts[1] if len(parts) == 2 else ""
-    if not suffix and len(tokens) > 1 and tokens[-1].lower() in _SUFFIXES:
-        suffix = tokens.pop()
-    if len(tokens) == 1:
-        return PersonName(family=tokens[0], suffix=suffix)
-    start = next((i for i in range(1, len(tokens) - 1) if tokens[i].lower() in _PARTICLES), len(tokens) - 1)
-    particle, family = _split_particle(tokens[start:])
-    return PersonName(family, " ".join(tokens[:start]), particle, suffix)
+    from nameparser import HumanName
+
+    human = HumanName(clean, constants=_name_rules())
+    given = " ".join(p for p in (human.title, human.first, human.middle) if p)
+    if not human.last:  # a single name ("Madonna") is a family name
+        return PersonName(family=given or clean, suffix=human.suffix)
+    particle, family = _split_particle(human.last)
+    return PersonName(family, given, particle, human.suffix)
 
 
-def _split_particle(tokens: list[str]) -> tuple[str, str]:
-    """Leading lower-case particles vs the rest; a capitalised `Van` stays in the family name."""
+def _split_particle(last: str) -> tuple[str, str]:
+    """nameparser keeps particles in the last name; the leading lower-case ones (van, de la) are
+    BibTeX's `von` part, and a capitalised `Van` stays in the family name."""
+    tokens = last.split()
     i = 0
-    while i < len(tokens) - 1 and tokens[i] in _PARTICLES:
+    while i < len(tokens) - 1 and tokens[i].islower() and tokens[i] in _name_rules().prefixes:
         i += 1
     return " ".join(tokens[:i]), " ".join(tokens[i:])
 
 
 # --- TeX text ------------------------------------------------------------------------------
 
-_FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE",
-                       "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ȷ": "j", "þ": "th"})  # fmt: skip
 _TEX_PIECE_RE = re.compile(
     r"(?P<math>\$\$[^$]+\$\$|\$[^$]+\$)"
     r"|(?P<cmd>\\(?:[A-Za-z]+|[^A-Za-z{}\x00\x01]))"
@@ -103,8 +119,8 @@ def plain_text(text: str) -> str:
 
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII letters and digits only, for citation keys."""
-    decomposed = unicodedata.normalize("NFKD", tex_to_unicode(text).translate(_FOLD))
-    return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode().lower())
+    decomposed = unicodedata.normalize("NFKD", tex_to_unicode(text).casefold().translate(LETTER_FOLD))
+    return re.sub(r"[^a-z0-9]", "", decomposed.encode("ascii", "ignore").decode())
 
 
 def tex_escape(text: str) -> str:
@@ -343,14 +359,12 @@ _FORMATS: dict[str, tuple[Callable[[Sequence[Paper]], str], str, str]] = {
     "ris": (to_ris, "ris", "application/x-research-info-systems"),
     "csl-json": (to_csl_json, "json", "application/vnd.citationstyles.csl+json"),
 }
-_ALIASES = {"bib": "bibtex", "csl": "csl-json", "csljson": "csl-json", "json": "csl-json"}
 
 
 def export(papers: Sequence[Paper], fmt: str) -> Attachment:
     """The reading list as a file in `fmt` (bibtex, ris, csl-json); ValueError for any other format."""
-    name = fmt.strip().lower()
-    name = _ALIASES.get(name, name)
-    if name not in _FORMATS:
+    name = export_format(fmt) if fmt.strip() else None  # the grammar's bare `export` is its choice
+    if name is None:
         raise ValueError(f"Unknown export format {fmt!r}: use bibtex, ris or csl-json.")
     render, ext, mimetype = _FORMATS[name]
     return Attachment(f"{FILENAME_STEM}.{ext}", render(papers).encode("utf-8"), mimetype)

@@ -15,7 +15,15 @@ from typing import IO
 
 from bot.calendar import listing_day_of, no_listing_reason
 from bot.models import IngestReport, Paper, SourceResult
-from bot.sources import FeedError, JsonlStats, ParsedFeed, is_json_document, iter_jsonl_papers, parse_any
+from bot.sources import (
+    USER_AGENT,
+    FeedError,
+    JsonlStats,
+    ParsedFeed,
+    is_json_document,
+    iter_jsonl_papers,
+    parse_any,
+)
 from bot.sources.apis import ApiOptions, IncompleteSource, SourceSpec, fetch_source, parse_source_spec
 from bot.sources.http import fetch
 from bot.sources.presets import resolve as resolve_preset
@@ -25,7 +33,6 @@ from bot.store.db import Database, StoreError
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "AcademicHub/0.1 (+https://github.com/academichub/academichub)"
 BULK_BATCH = 5000
 ARXIV_RSS = "https://rss.arxiv.org/rss/"
 Progress = Callable[[str, int], None]  # (source, papers so far)

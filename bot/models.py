@@ -228,6 +228,10 @@ class Attachment:
     mimetype: str = "text/plain"
 
 
+# The one sentence every front end shows when a command fails on our side (details go to the log).
+INTERNAL_ERROR = "Something went wrong on our side (it has been logged). Please try again in a minute."
+
+
 @dataclass(slots=True)
 class Reply:
     """A platform-neutral answer to a `/papers` command; adapters render it."""

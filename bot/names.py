@@ -10,22 +10,35 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
-# LaTeX accent commands: \"u, \"{u}, {\"u}, \'{e}, \c{c}, \v s, \H{o} ... -> the bare letter.
-# The accent itself is dropped because folding strips accents anyway.
-_LATEX_ACCENT_RE = re.compile(
-    r"\\(?:[\"'`^~=.]|[cvuHdbkr](?![A-Za-z]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))"
-)
-# Letter commands with no accent: \ss, \o, \aa, \ae, \oe, \l, \i (and upper-case forms).
-_LATEX_LETTER_RE = re.compile(r"\\(ss|SS|aa|AA|ae|AE|oe|OE|o|O|l|L|i|j)(?![A-Za-z])\s*")
-_LATEX_LETTERS = {"ss": "ss", "aa": "a", "ae": "a", "oe": "o", "o": "o", "l": "l", "i": "i", "j": "j"}
+from bot.sources.latex import latex_tables
 
-# Letters NFKD does not decompose into base + combining mark.
-_LETTER_MAP = str.maketrans(
+
+@cache
+def _latex_res() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
+    """Accent and letter commands from the one LaTeX table (bot.sources.latex, from pylatexenc).
+
+    An accent is dropped with its command (\\"{u} -> u), since folding strips accents anyway;
+    a letter command becomes its letter (\\o -> ø), which the fold then maps (ø -> o).
+    """
+    tables = latex_tables()
+    symbols = "".join(re.escape(c) for c in sorted(tables.accents) if not c.isalpha())
+    words = "".join(sorted(c for c in tables.accents if c.isalpha()))
+    accent_re = re.compile(
+        rf"\\(?:[{symbols}]|[{words}](?![A-Za-z]))\s*(?:\{{\s*(\\[ij]|[A-Za-z])\s*\}}|(\\[ij]|[A-Za-z]))"
+    )
+    names = "|".join(sorted(tables.letters, key=lambda n: (-len(n), n)))
+    letter_re = re.compile(rf"\\({names})(?![A-Za-z])\s*")
+    return accent_re, letter_re, tables.letters
+
+
+# Lower-case letters NFKD does not decompose into base + combining mark, as plain letters
+# (also used for citation keys, bot.export).
+LETTER_FOLD = str.maketrans(
     {
         "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss",
-        "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "n", "ĸ": "k", "ſ": "s", "ƒ": "f",
+        "ı": "i", "ȷ": "j", "ħ": "h", "ŧ": "t", "ŋ": "n", "ĸ": "k", "ſ": "s", "ƒ": "f",
     }
 )  # fmt: skip
 # German transliteration (ue = ü) collapsed everywhere, not only in German names: the same
@@ -46,8 +59,9 @@ PARTICLES = frozenset({
 
 
 def _decode_latex(text: str) -> str:
-    text = _LATEX_ACCENT_RE.sub(lambda m: (m.group(1) or m.group(2)).lstrip("\\"), text)
-    text = _LATEX_LETTER_RE.sub(lambda m: _LATEX_LETTERS[m.group(1).lower()], text)
+    accent_re, letter_re, letters = _latex_res()
+    text = accent_re.sub(lambda m: (m.group(1) or m.group(2)).lstrip("\\"), text)
+    text = letter_re.sub(lambda m: letters[m.group(1)], text)
     return text.replace("{", "").replace("}", "")
 
 
@@ -70,9 +84,9 @@ def _fold_once(text: str) -> str:
         text = _decode_latex(text)
     s = text.casefold()
     if not s.isascii():
-        s = unicodedata.normalize("NFKD", s.translate(_LETTER_MAP))
+        s = unicodedata.normalize("NFKD", s.translate(LETTER_FOLD))
         # NFKD can reveal capitals (mathematical 𝑨 -> A): case-fold once more.
-        s = "".join(c for c in s if not unicodedata.combining(c)).casefold().translate(_LETTER_MAP)
+        s = "".join(c for c in s if not unicodedata.combining(c)).casefold().translate(LETTER_FOLD)
     return _TRANSLIT_RE.sub("", s)
 
 

@@ -178,6 +178,13 @@ def test_empty_reading_list() -> None:
         ("Madonna", "Madonna", "", "", "", False),
         ("The ATLAS Collaboration", "The ATLAS Collaboration", "", "", "", True),
         ("Yifei Li (Tsinghua University, Beijing)", "Li", "Yifei", "", "", False),
+        # nameparser's rules, from real arXiv author strings (tests/fixtures/corpus)
+        ("Pablo de los Riscos", "Riscos", "Pablo", "de los", "", False),
+        ("Albert Guillen i Fabregas", "Guillen i Fabregas", "Albert", "", "", False),
+        ("Abdulmotaleb El Saddik", "El Saddik", "Abdulmotaleb", "", "", False),
+        ("Hayate Iso", "Iso", "Hayate", "", "", False),
+        ("Linh The Nguyen", "Nguyen", "Linh The", "", "", False),
+        ("John Smith III", "Smith", "John", "", "III", False),
     ],
 )
 def test_split_name(name: str, family: str, given: str, particle: str, suffix: str, literal: bool) -> None:

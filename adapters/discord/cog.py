@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -16,10 +16,7 @@ from discord.ext import commands
 
 from adapters.discord.render import save_emojis
 from adapters.discord.views import Interaction, answer, engine_of, now, parent_channel_id, save_write
-from bot.models import Caller
-
-if TYPE_CHECKING:
-    from adapters.discord.client import AcademicHubBot
+from bot.models import INTERNAL_ERROR, Caller
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +72,11 @@ class PapersCog(commands.Cog):
         allowed_installs=app_commands.AppInstallationType(guild=True),
     )
 
-    def __init__(self, bot: AcademicHubBot) -> None:
+    # Any discord.py Bot carrying an engine (views.engine_of): the cog does not import the client
+    # module, which imports the cog to add it.
+    def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
-        self.emojis = save_emojis(bot.engine.settings.reaction_names)
+        self.emojis = save_emojis(engine_of(bot).settings.reaction_names)
 
     # --- queries ------------------------------------------------------------------
     @papers.command(name="author", description="Papers by an author: Grohs, Philipp Grohs, P. Grohs")
@@ -181,7 +180,7 @@ class PapersCog(commands.Cog):
     ) -> None:
         """Never silence: log the details, tell the user one sentence."""
         log.exception("/papers failed", exc_info=error)
-        text = "Something went wrong on our side (it has been logged). Please try again in a minute."
+        text = INTERNAL_ERROR
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(text, ephemeral=True)

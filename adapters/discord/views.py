@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
+import tenacity
 
 from adapters.discord.render import (
     DIGEST_MORE_PREFIX,
@@ -55,15 +56,24 @@ async def save_write(client: discord.Client, fn: Callable[..., T], *args: Any) -
     """
     lock: asyncio.Lock = client.write_lock  # type: ignore[attr-defined]
     async with lock:
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            try:
+        async for attempt in _write_retries():
+            with attempt:
                 return await asyncio.to_thread(fn, *args)
-            except Exception:
-                if attempt == WRITE_ATTEMPTS:
-                    raise
-                log.warning("save failed (attempt %d), retrying", attempt, exc_info=True)
-                await asyncio.sleep(0.2 * attempt)
-    raise AssertionError("unreachable")
+    raise AssertionError("unreachable")  # reraise=True: the last failure propagates
+
+
+def _write_retries() -> tenacity.AsyncRetrying:
+    """WRITE_ATTEMPTS tries, 0.2 s then 0.4 s apart, the last failure raised as it was."""
+    return tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(WRITE_ATTEMPTS),
+        wait=tenacity.wait_incrementing(start=0.2, increment=0.2),
+        before_sleep=lambda state: log.warning(
+            "save failed (attempt %d), retrying",
+            state.attempt_number,
+            exc_info=state.outcome.exception() if state.outcome else None,
+        ),
+        reraise=True,
+    )
 
 
 async def parent_channel_id(client: discord.Client, channel_id: int) -> int:

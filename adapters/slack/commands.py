@@ -12,32 +12,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.refs import action_caller, command_caller
 from adapters.slack.render import DIGEST_MORE_ACTION, MORE_ACTION, escape, reply_message, unescape
 from bot.engine import Engine
-from bot.models import Caller, Reply
+from bot.models import INTERNAL_ERROR, Caller, Reply
 
 log = logging.getLogger(__name__)
-
-FAILED = "Something went wrong on our side (it has been logged). Please try again in a minute."
-
-
-def command_caller(body: dict[str, Any]) -> Caller:
-    """Who ran a slash command, from Slack's form fields."""
-    return Caller(
-        platform="slack",
-        workspace=str(body.get("team_id") or ""),
-        channel=str(body.get("channel_id") or ""),
-        user=str(body.get("user_id") or ""),
-    )
-
-
-def action_caller(body: dict[str, Any]) -> Caller:
-    """Who clicked a button: block_actions carry the team, user and the message's channel."""
-    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
-    return Caller(
-        platform="slack", workspace=team, channel=channel, user=(body.get("user") or {}).get("id", "")
-    )
 
 
 async def send_reply(reply: Reply, caller: Caller, respond: AsyncRespond, client: AsyncWebClient) -> None:
@@ -124,7 +104,7 @@ async def answer(
                 await send_reply(more, caller, respond, client)
     except Exception:  # the user has been acked already; they must still hear back
         log.exception("/papers %r for %s failed", text[:200], caller)
-        await respond(text=FAILED, response_type="ephemeral", replace_original=False)
+        await respond(text=INTERNAL_ERROR, response_type="ephemeral", replace_original=False)
 
 
 def register(app: AsyncApp, engine: Engine) -> None:

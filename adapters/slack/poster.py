@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from adapters.slack.refs import message_ref, ref_ts
 from adapters.slack.render import DIGEST_EVENT, PAPER_EVENT, digest_key, entry_message, parent_message
 from bot.delivery import PostedRef, RecipientGone
 from bot.models import Digest, DigestEntry
@@ -127,28 +128,28 @@ class SlackPoster:
         """Paper id -> `channel/ts` of the replies already in the thread (from their metadata)."""
         key = digest_key(digest)
         found: dict[str, str] = {}
-        thread = parent.thread or parent.message.rpartition("/")[2]
+        thread = parent.thread or ref_ts(parent.message)
         for message in self._pages("conversations_replies", None, ts=thread):
             meta = message.get("metadata") or {}
             payload = meta.get("event_payload") or {}
             if meta.get("event_type") == PAPER_EVENT and payload.get("digest") == key:
-                found.setdefault(str(payload.get("paper_id")), f"{self.channel}/{message['ts']}")
+                found.setdefault(str(payload.get("paper_id")), message_ref(self.channel, message["ts"]))
         return found
 
     def post_entry(self, digest: Digest, entry: DigestEntry, parent: PostedRef) -> str:
         args = entry_message(digest, entry)
-        thread = parent.thread or parent.message.rpartition("/")[2]
+        thread = parent.thread or ref_ts(parent.message)
 
         def already() -> PostedRef | None:
             ref = self.existing_entries(digest, parent).get(entry.paper.id)
             return PostedRef(message=ref) if ref else None
 
         ts = self._post({**args, "thread_ts": thread}, already)
-        return f"{self.channel}/{ts}"
+        return message_ref(self.channel, ts)
 
     # --- helpers ------------------------------------------------------------------------
     def _ref(self, ts: str) -> PostedRef:
-        return PostedRef(message=f"{self.channel}/{ts}", thread=ts)
+        return PostedRef(message=message_ref(self.channel, ts), thread=ts)
 
     def _post(self, args: dict[str, Any], already: Callable[[], PostedRef | None]) -> str:
         """chat.postMessage, paced; after a lost answer, look before posting again."""
@@ -159,7 +160,7 @@ class SlackPoster:
             log.warning("chat.postMessage to %s lost its answer (%s); checking the thread", self.channel, exc)
             found = already()
             if found is not None:
-                return found.message.rpartition("/")[2]
+                return ref_ts(found.message)
             return self._send(args)
 
     def _send(self, args: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from adapters.slack.commands import action_caller
+from adapters.slack.refs import action_caller, message_ref, reaction_caller
 from adapters.slack.render import LINK_ACTION_PREFIX, SAVE_ACTION, escape
 from bot.engine import Engine
 from bot.models import Caller
@@ -32,16 +32,10 @@ def reaction_save(engine: Engine, body: dict[str, Any], saved: bool) -> bool | N
     item = event.get("item") or {}
     if event.get("reaction") not in engine.settings.reaction_names or item.get("type") != "message":
         return None
-    paper_id = engine.paper_for_message(f"{item.get('channel')}/{item.get('ts')}")
+    paper_id = engine.paper_for_message(message_ref(item.get("channel"), item.get("ts")))
     if paper_id is None:
         return None
-    caller = Caller(
-        platform="slack",
-        workspace=str(body.get("team_id") or ""),
-        channel=str(item.get("channel") or ""),
-        user=str(event.get("user") or ""),
-    )
-    return engine.save(caller, paper_id, saved, event_at=event_time(event))
+    return engine.save(reaction_caller(body), paper_id, saved, event_at=event_time(event))
 
 
 def toggle_save(engine: Engine, caller: Caller, paper_id: str) -> str:

@@ -24,7 +24,6 @@ from bot.query.lexer import (
 )
 from bot.query.model import (
     _USAGE,
-    EXPORT_FORMATS,
     MAX_LENGTH,
     PERSONAL_COMMANDS,
     QUERY_COMMANDS,
@@ -32,6 +31,7 @@ from bot.query.model import (
     Filters,
     Schedule,
     UsageError,
+    export_format,
     usage_error,
 )
 from bot.query.rules import parse_rule
@@ -180,10 +180,8 @@ def _paper(rest: str, share: bool) -> Command:
 
 
 def _export(rest: str, share: bool) -> Command:
-    fmt = {"": "bibtex", "bib": "bibtex", "csl": "csl-json", "json": "csl-json"}.get(
-        rest.lower(), rest.lower()
-    )
-    if fmt not in EXPORT_FORMATS:
+    fmt = export_format(rest)
+    if fmt is None:
         raise usage_error(f"`{rest[:30]}` is not an export format", "export", "export bibtex", "export ris")
     return Command("export", share=share, export_format=fmt)
 

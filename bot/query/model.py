@@ -9,6 +9,8 @@ from typing import Literal
 
 MAX_LENGTH = 500  # longer text is refused, not truncated: a cut query would mean something else
 EXPORT_FORMATS = ("bibtex", "ris", "csl-json")
+# Other names people type for a format; "" (a bare `/papers export`) means BibTeX.
+EXPORT_ALIASES = {"": "bibtex", "bib": "bibtex", "csl": "csl-json", "csljson": "csl-json", "json": "csl-json"}
 QUERY_COMMANDS = frozenset({"author", "search", "cat", "today"})
 # `--me` turns these from the channel's radar to the caller's own (delivered by direct message).
 PERSONAL_COMMANDS = frozenset({"radar", "subscribe", "unsubscribe", "schedule", "language"})
@@ -16,6 +18,13 @@ PERSONAL_COMMANDS = frozenset({"radar", "subscribe", "unsubscribe", "schedule", 
 # A word: letters/digits, inner - . ' + / _ allowed (physics-informed, 10.1000/x, C++).
 _WORD_RE = re.compile(r"[^\W_]+(?:[-.'+/_][^\W_]+)*\+*")
 _SIMPLE_RE = re.compile(r"[^\W_][\w.'-]*")
+
+
+def export_format(text: str) -> str | None:
+    """The export format a name stands for (`bib` -> `bibtex`), or None when it names none."""
+    name = text.strip().lower()
+    name = EXPORT_ALIASES.get(name, name)
+    return name if name in EXPORT_FORMATS else None
 
 
 class UsageError(ValueError):

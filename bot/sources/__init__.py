@@ -5,24 +5,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import IO, Literal
+from typing import IO
 
 import orjson
 
 from bot.models import Paper
-
-FeedKind = Literal[
-    "arxiv_rss", "arxiv_api", "journal", "jsonl", "biorxiv", "medrxiv", "pubmed", "crossref", "openalex"
-]
+from bot.sources.base import (
+    USER_AGENT,
+    FeedError,
+    FeedKind,
+    JsonlStats,
+    ParsedFeed,
+    SourceUnavailable,
+    malformed_xml,
+    root_name,
+)
 
 __all__ = [
+    "USER_AGENT",
     "FeedError",
     "FeedKind",
     "JsonlStats",
@@ -33,54 +37,6 @@ __all__ = [
     "malformed_xml",
     "parse_any",
 ]
-
-
-class FeedError(Exception):
-    """A source could not be read or parsed; str() is one sentence for people."""
-
-
-class SourceUnavailable(FeedError):
-    """The source could not be reached (network error, timeout, HTTP error)."""
-
-
-@dataclass(slots=True)
-class ParsedFeed:
-    """The papers of one feed or file, and what kind of source it was."""
-
-    kind: FeedKind
-    papers: list[Paper] = field(default_factory=list)
-    feed_date: dt.date | None = None  # arXiv announcement day (US/Eastern), RSS/Atom only
-    title: str | None = None
-    is_arxiv_feed: bool = False  # an rss.arxiv.org announcement feed (empty on weekends/holidays)
-
-
-@dataclass(slots=True)
-class JsonlStats:
-    """Counts of one JSON-lines stream: filled in while it is being read."""
-
-    lines: int = 0
-    papers: int = 0
-    bad: int = 0
-    errors: list[str] = field(default_factory=list)  # the first few, "line N: reason"
-    max_errors: int = 20
-
-    def record_bad(self, line_number: int, reason: str) -> None:
-        """Count one unreadable line and keep its reason if there is room."""
-        self.bad += 1
-        if len(self.errors) < self.max_errors:
-            self.errors.append(f"line {line_number}: {reason}")
-
-
-def malformed_xml(err: ET.ParseError, data: bytes | None = None) -> FeedError:
-    """A FeedError for people from an ElementTree parse error."""
-    line = err.position[0] if err.position else None
-    reason = str(err).split(":", 1)[0]  # expat's "mismatched tag: line 1, column 8"
-    if reason == "no element found":  # expat's words for both "empty" and "cut off"
-        if data is not None and _root_name(data[:65536]) is None:
-            return FeedError("not a feed: the document has no root element")
-        reason = "the document ends early; was the download cut off?"
-    where = f" at line {line}" if line else ""
-    return FeedError(f"not a feed: the XML is malformed{where} ({reason})")
 
 
 def iter_jsonl_papers(
@@ -112,20 +68,12 @@ def iter_jsonl_papers(
         yield paper
 
 
-_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s/>]")
 # rss.arxiv.org feeds: announce types or oai guids, or (an empty weekend feed) arXiv's own link or title.
 _ARXIV_RSS_RE = re.compile(
     rb"arxiv:announce_type|oai:arXiv\.org:|<title>[^<]*updates on arXiv\.org"
     rb"|(?:<link>|<id>|href=[\"'])\s*https?://rss\.arxiv\.org/"
 )
 _ARXIV_API_MARKS = (b"a9.com/-/spec/opensearch", b"arxiv:primary_category", b"arxiv.org/api/")
-
-
-def _root_name(head: bytes) -> str | None:
-    """The local name of the root element, skipping the XML declaration, comments and doctype."""
-    text = re.sub(rb"<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>", b"", head, flags=re.DOTALL)
-    match = _ROOT_RE.search(text)
-    return match.group(2).decode("ascii") if match else None
 
 
 # The first key of a scholarly API's answer (bioRxiv, Crossref, OpenAlex list or work, E-utilities).
@@ -198,7 +146,7 @@ def _parse_json(data: bytes, source: str) -> ParsedFeed:
 
 def _parse_xml(data: bytes, source: str) -> ParsedFeed:
     head = data[:65536]
-    root = _root_name(head)
+    root = root_name(head)
     if root == "PubmedArticleSet":
         from bot.sources import pubmed
 

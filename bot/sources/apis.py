@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
-from bot.sources import FeedError, ParsedFeed, SourceUnavailable
+from bot.sources.base import USER_AGENT, FeedError, ParsedFeed, SourceUnavailable
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -31,7 +31,6 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "crossref": "https://api.crossref.org",
     "openalex": "https://api.openalex.org",
 }
-USER_AGENT = "AcademicHub/0.1 (+https://github.com/academichub/academichub)"
 
 _ISSN_RE = re.compile(r"(\d{4})-?(\d{3}[\dXx])")
 _ORCID_RE = re.compile(r"(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dXx])", re.IGNORECASE)

@@ -8,16 +8,16 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
+from urllib.parse import urlencode
 
-import arxiv
 import requests
+import tenacity
 
 from bot.ids import abs_url, normalize_doi, pdf_url, split_arxiv_id
 from bot.models import Paper
-from bot.sources import FeedError, SourceUnavailable, malformed_xml
 from bot.sources.arxiv_rss import clean
-from bot.sources.http import USER_AGENT, retry_after_seconds
+from bot.sources.base import USER_AGENT, FeedError, SourceUnavailable, malformed_xml
+from bot.sources.http import retry_after_seconds
 from bot.sources.latex import decode_latex
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
 ARXIV_INTERVAL = 3.0  # arXiv's API terms: at most one request every three seconds
 _RETRY_STATUSES = frozenset({429, 503})
+_PAGE_MAX = 2000  # the API's largest page
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -131,54 +132,27 @@ class RateLimiter:
 ARXIV_LIMITER = RateLimiter(ARXIV_INTERVAL)
 
 
-class _LimitedSession(requests.Session):
-    """A requests session that waits for the limiter, names us, times out, and keeps the last reply."""
+class _Busy(Exception):
+    """arXiv answered 429/503: worth another try after `wait` seconds (None: back off)."""
 
-    def __init__(self, limiter: RateLimiter, user_agent: str, timeout: float) -> None:
-        super().__init__()
-        self.limiter = limiter
-        self.user_agent = user_agent
-        self.timeout = timeout
-        self.last_response: requests.Response | None = None
-
-    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
-        headers = dict(kwargs.get("headers") or {})
-        headers["User-Agent"] = self.user_agent  # the arxiv package sends its own name otherwise
-        kwargs["headers"] = headers
-        kwargs.setdefault("timeout", self.timeout)
-        self.limiter.wait()
-        response = super().request(method, url, *args, **kwargs)
-        self.last_response = response
-        return response
+    def __init__(self, status: int, wait: float | None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.wait = wait
 
 
-def result_to_paper(result: arxiv.Result, source: str) -> Paper:
-    """A Paper from an `arxiv.Result` (the package's parsed API entry)."""
-    ident = split_arxiv_id(result.entry_id)
-    if ident is None:
-        raise FeedError(f"the arXiv API returned an entry without an arXiv id: {result.entry_id}")
-    arxiv_id, version = ident
-    return Paper(
-        id=arxiv_id,
-        title=decode_latex(clean(result.title)),
-        authors=[decode_latex(clean(a.name)) for a in result.authors if a.name],
-        abstract=decode_latex(clean(result.summary)),
-        categories=list(result.categories),
-        primary_category=result.primary_category or _first(result.categories),
-        published=result.published.date() if result.published != dt.datetime.min else None,
-        updated=result.updated.date() if result.updated != dt.datetime.min else None,
-        version=version,
-        doi=normalize_doi(result.doi),
-        journal_ref=clean(result.journal_ref) or None,
-        comment=clean(result.comment) or None,
-        url=abs_url(arxiv_id),
-        pdf_url=pdf_url(arxiv_id),
-        source=source,
-    )
+def query_url(api_url: str, args: dict[str, str]) -> str:
+    """The API URL for one page; parameters as the arXiv API user manual names them."""
+    return f"{api_url}?{urlencode(args)}"
 
 
 class ArxivClient:
-    """Search the arXiv API through the `arxiv` package, one request per interval, with retries."""
+    """Search the arXiv API, one request per interval across the process, retrying 429/503.
+
+    The requests are made here rather than through the `arxiv` package's Client: that client
+    has no public way to set the User-Agent or a shared rate limit, and its retries ignore
+    Retry-After. Its Atom parsing is replaced by `parse_api_atom`, which the fixtures test.
+    """
 
     def __init__(
         self,
@@ -192,70 +166,79 @@ class ArxivClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.api_url = api_url.rstrip("?")
+        self.timeout = timeout
+        self.user_agent = user_agent
         self.max_retries = max_retries
         self.max_wait = max_wait
-        self._sleep = sleep
-        self._session = _LimitedSession(limiter or ARXIV_LIMITER, user_agent, timeout)
-        # The package retries without looking at Retry-After and keeps its own per-object delay;
-        # both are turned off and done here, and its session is swapped for the rate-limited one.
-        self._client = arxiv.Client(page_size=100, delay_seconds=0.0, num_retries=0)
-        self._client.query_url_format = self.api_url + "?{}"
-        self._client._session = self._session
+        self._limiter = limiter or ARXIV_LIMITER
+        self._session = requests.Session()
+        self._retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Busy),
+            stop=tenacity.stop_after_attempt(max_retries + 1),
+            wait=self._wait_before_retry,
+            sleep=sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
 
     def search(self, query: str, max_results: int = 25) -> list[Paper]:
         """Papers matching an arXiv API query such as `au:Grohs AND cat:cs.LG`."""
-        return self._run(arxiv.Search(query=query, max_results=max_results))
+        return self._run({"search_query": query}, max_results)
 
     def by_ids(self, ids: list[str]) -> list[Paper]:
         """The papers with these arXiv ids (versioned or not), in the API's order."""
         if not ids:
             return []
-        return self._run(arxiv.Search(id_list=list(ids), max_results=len(ids)))
+        return self._run({"id_list": ",".join(ids)}, len(ids))
 
-    def _run(self, search: arxiv.Search) -> list[Paper]:
-        self._client.page_size = max(1, min(search.max_results or 100, 2000))
-        for attempt in range(self.max_retries + 1):
+    def _run(self, args: dict[str, str], max_results: int) -> list[Paper]:
+        papers: list[Paper] = []
+        while len(papers) < max_results:  # the API serves at most 2000 entries a page
+            size = min(max_results - len(papers), _PAGE_MAX)
+            page_args = {**args, "sortBy": "relevance", "sortOrder": "descending"}
+            page_args.update(start=str(len(papers)), max_results=str(size))
             try:
-                results = list(self._client.results(search))
-            except arxiv.HTTPError as err:
-                self._raise_or_wait(err.status, attempt)
-                continue
-            except arxiv.UnexpectedEmptyPageError:
-                self._raise_or_wait(503, attempt)  # arXiv's known flaky empty page: worth a retry
-                continue
-            except requests.Timeout:
+                page = self._retrying(self._fetch_page, query_url(self.api_url, page_args))
+            except _Busy as busy:
                 raise SourceUnavailable(
-                    f"the arXiv API timed out after {self._session.timeout:g} s"
+                    f"the arXiv API is busy (HTTP {busy.status}) after {self.max_retries + 1} tries; "
+                    "try again later"
                 ) from None
-            except requests.RequestException as err:
-                log.warning("arXiv API request failed: %r", err)
-                raise SourceUnavailable(
-                    f"the arXiv API at {self.api_url} is unreachable; check the network or "
-                    "ACADEMICHUB_ARXIV_API_URL"
-                ) from None
-            return self._papers(results)
-        raise SourceUnavailable("the arXiv API is busy (HTTP 503/429); try again in a few minutes")
+            papers += page
+            if len(page) < size:
+                break
+        return papers
 
-    def _papers(self, results: list[arxiv.Result]) -> list[Paper]:
-        for result in results:
-            if "/api/errors" in result.entry_id:  # an error feed answered with HTTP 200
-                raise FeedError(f"the arXiv API rejected the request: {clean(result.summary)}")
-        return [result_to_paper(r, self.api_url) for r in results]
-
-    def _raise_or_wait(self, status: int, attempt: int) -> None:
-        """Sleep before the next try on 429/503; raise for anything else or when out of tries."""
-        response = self._session.last_response
-        reason = api_error_message(response.content) if response is not None else None
+    def _fetch_page(self, url: str) -> list[Paper]:
+        """One request: the page's papers, _Busy on 429/503, FeedError/SourceUnavailable otherwise."""
+        self._limiter.wait()
+        try:
+            response = self._session.get(url, headers={"User-Agent": self.user_agent}, timeout=self.timeout)
+        except requests.Timeout:
+            raise SourceUnavailable(f"the arXiv API timed out after {self.timeout:g} s") from None
+        except requests.RequestException as err:
+            log.warning("arXiv API request failed: %r", err)
+            raise SourceUnavailable(
+                f"the arXiv API at {self.api_url} is unreachable; check the network or "
+                "ACADEMICHUB_ARXIV_API_URL"
+            ) from None
+        if response.status_code == 200:
+            return parse_api_atom(response.content, self.api_url)
+        reason = api_error_message(response.content)
         if reason:
             raise FeedError(f"the arXiv API rejected the request: {reason}")
-        if status not in _RETRY_STATUSES:
-            raise SourceUnavailable(f"HTTP {status} from the arXiv API at {self.api_url}")
-        if attempt >= self.max_retries:
-            raise SourceUnavailable(
-                f"the arXiv API is busy (HTTP {status}) after {attempt + 1} tries; try again later"
-            )
-        header = response.headers.get("Retry-After") if response is not None else None
-        wait = retry_after_seconds(header)
-        wait = min(wait if wait is not None else 2.0 * 2**attempt, self.max_wait)
-        log.info("arXiv API answered %s; retrying in %.1f s", status, wait)
-        self._sleep(wait)
+        if response.status_code in _RETRY_STATUSES:
+            raise _Busy(response.status_code, retry_after_seconds(response.headers.get("Retry-After")))
+        raise SourceUnavailable(f"HTTP {response.status_code} from the arXiv API at {self.api_url}")
+
+    def _wait_before_retry(self, state: tenacity.RetryCallState) -> float:
+        """The server's Retry-After when it sent one, else 2, 4, 8 … s; never above max_wait."""
+        busy = state.outcome.exception() if state.outcome else None
+        told = busy.wait if isinstance(busy, _Busy) else None
+        backoff = 2.0 * 2 ** (state.attempt_number - 1)
+        return min(told if told is not None else backoff, self.max_wait)
+
+    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        busy = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.info("arXiv API answered %s; retrying in %.1f s", busy, wait)

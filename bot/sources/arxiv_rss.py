@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.ids import abs_url, normalize_doi, pdf_url, split_arxiv_id
 from bot.models import Paper
-from bot.sources import FeedError, ParsedFeed, malformed_xml
+from bot.sources.base import FeedError, ParsedFeed, malformed_xml
 from bot.sources.latex import decode_latex
 
 _ATOM = "{http://www.w3.org/2005/Atom}"

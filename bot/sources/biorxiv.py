@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from bot.ids import normalize_doi
 from bot.models import Paper
-from bot.sources import FeedError
 from bot.sources.apis import ApiOptions, IncompleteSource, collect_pages, get
+from bot.sources.base import FeedError
 
 SERVERS = {"biorxiv": "bioRxiv", "medrxiv": "medRxiv"}
 PAGE = 100  # the API's fixed page size

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.ids import normalize_doi, split_arxiv_id
 from bot.models import Paper
-from bot.sources import FeedError
 from bot.sources.apis import ApiOptions, collect_pages, get, query_string
+from bot.sources.base import FeedError
 
 ROWS = 100
 _JATS_TITLE_RE = re.compile(r"<(?:jats:)?title[^>]*>(.*?)</(?:jats:)?title>", re.DOTALL)

@@ -18,11 +18,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bot.sources import FeedError, SourceUnavailable
+from bot.sources.base import USER_AGENT, FeedError, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "AcademicHub/0.1 (+https://github.com/academichub)"
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 

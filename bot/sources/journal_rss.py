@@ -13,8 +13,8 @@ import feedparser
 
 from bot.ids import abs_url, normalize_doi, pdf_url, split_arxiv_id
 from bot.models import Paper
-from bot.sources import FeedError, ParsedFeed, malformed_xml
 from bot.sources.arxiv_rss import clean, split_authors
+from bot.sources.base import FeedError, ParsedFeed, malformed_xml
 from bot.sources.latex import decode_latex
 
 _DC = "{http://purl.org/dc/elements/1.1/}"

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.ids import abs_url, normalize_doi, pdf_url, split_arxiv_id
 from bot.models import Paper
-from bot.sources import FeedError
 from bot.sources.apis import ApiOptions, collect_pages, get, query_string
+from bot.sources.base import FeedError
 from bot.sources.journal_rss import plain_text
 
 PER_PAGE = 100

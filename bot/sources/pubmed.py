@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from bot.ids import normalize_doi
 from bot.models import Paper
-from bot.sources import FeedError, malformed_xml
 from bot.sources.apis import ApiOptions, RateLimiter, collect_pages, get, query_string
+from bot.sources.base import FeedError, malformed_xml
 
 BATCH = 200  # PMIDs per efetch: NCBI asks for batches rather than one request per record
 _MONTHS = {

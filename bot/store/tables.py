@@ -192,6 +192,9 @@ class DeliveryRow(Base):
     message_ref: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    # A paper is never posted twice to a channel, whatever version or feed it comes from: a
+    # replacement (v2) or the journal version is the same paper, and a second message would
+    # give people two threads and two save counts for it. The database says so, not only code.
     __table_args__ = (UniqueConstraint("channel_key", "paper_id", name="uq_delivery_channel_paper"),)
 
 

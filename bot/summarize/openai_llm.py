@@ -14,6 +14,7 @@ from string import Template
 from typing import Any
 
 import openai
+import tenacity
 from openai.types.chat import ChatCompletionMessageParam, completion_create_params
 
 from bot.models import DigestEntry, Paper
@@ -200,6 +201,14 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(status, int) and (status in (408, 409, 429) or status >= 500)
 
 
+def _log_retry(state: tenacity.RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.info(
+        "LLM request failed (%s); retry %d in %.1f s", exc.__class__.__name__, state.attempt_number, wait
+    )
+
+
 def _batches(papers: Sequence[Paper], size: int) -> Iterable[Sequence[Paper]]:
     for start in range(0, len(papers), size):
         yield papers[start : start + size]
@@ -324,31 +333,50 @@ class LLMSummarizer:
         self, messages: list[ChatCompletionMessageParam], name: str, schema: dict[str, Any], deadline: float
     ) -> str | None:
         """One answer's content, retrying 429/5xx/timeouts within the deadline; None if unusable."""
-        failures = 0
-        while True:
-            timeout = self._ready(deadline)
-            try:
-                return self._send(messages, name, schema, timeout)
-            except openai.BadRequestError:
-                if not self._use_schema:
-                    return None
-                # Many OpenAI-compatible servers lack json_schema; json_object is the portable fallback.
-                log.info("Server rejected response_format json_schema; using json_object")
-                self._use_schema = False
-            except openai.APIError as exc:
-                if not _retryable(exc):
-                    if getattr(exc, "status_code", 0) in (401, 403, 404):  # key or model wrong: won't heal
-                        raise self._trip(exc) from exc
-                    log.warning("LLM request rejected: %s", exc)
-                    return None
-                failures += 1
-                wait = min(self.max_retry_wait, retry_after_seconds(exc) or 0.5 * 2 ** (failures - 1))
-                if failures > self.max_retries or self._clock() + wait >= deadline:
-                    raise self._trip(exc) from exc
-                log.info(
-                    "LLM request failed (%s); retry %d in %.1f s", exc.__class__.__name__, failures, wait
-                )
-                self._sleep(wait)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(openai.APIError),  # _attempt lets only retryable out
+            wait=self._wait_before_retry,
+            stop=lambda state: self._out_of_tries(state, deadline),
+            sleep=self._sleep,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, messages, name, schema, deadline)
+        except openai.APIError as exc:
+            raise self._trip(exc) from exc
+
+    def _attempt(
+        self, messages: list[ChatCompletionMessageParam], name: str, schema: dict[str, Any], deadline: float
+    ) -> str | None:
+        """One request (two when the server lacks json_schema); raises only retryable API errors."""
+        timeout = self._ready(deadline)
+        try:
+            return self._send(messages, name, schema, timeout)
+        except openai.BadRequestError:
+            if not self._use_schema:
+                return None
+            # Many OpenAI-compatible servers lack json_schema; json_object is the portable fallback.
+            log.info("Server rejected response_format json_schema; using json_object")
+            self._use_schema = False
+            return self._attempt(messages, name, schema, deadline)
+        except openai.APIError as exc:
+            if _retryable(exc):
+                raise
+            if getattr(exc, "status_code", 0) in (401, 403, 404):  # key or model wrong: won't heal
+                raise self._trip(exc) from exc
+            log.warning("LLM request rejected: %s", exc)
+            return None
+
+    def _wait_before_retry(self, state: tenacity.RetryCallState) -> float:
+        """The server's Retry-After when it sent one, else 0.5, 1, 2 … s; never above max_retry_wait."""
+        exc = state.outcome.exception() if state.outcome else None
+        told = retry_after_seconds(exc) if isinstance(exc, Exception) else None
+        return min(self.max_retry_wait, told or 0.5 * 2 ** (state.attempt_number - 1))
+
+    def _out_of_tries(self, state: tenacity.RetryCallState, deadline: float) -> bool:
+        """Give up after max_retries retries, or when the wait would run past the deadline."""
+        return state.attempt_number > self.max_retries or self._clock() + state.upcoming_sleep >= deadline
 
     def _ready(self, deadline: float) -> float:
         """The timeout for the next request, or LLMUnavailable if none may be sent."""

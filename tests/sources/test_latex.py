@@ -75,3 +75,29 @@ _BRACES_WITH_COMMAND = re.compile(r"(\\[A-Za-z]+\s*)?\{([^\W\d_]+)\}")
 def test_the_brace_rule_looks_back_for_the_command_as_the_regex_would(text: str) -> None:
     expected = _BRACES_WITH_COMMAND.sub(lambda m: m.group(0) if m.group(1) else m.group(2), text)
     assert latex._BRACES_RE.sub(latex._unbrace, text) == expected
+
+
+# --- pylatexenc is the one source of what the commands mean ------------------------------------
+
+
+def test_every_accent_and_letter_decodes_as_pylatexenc_does() -> None:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    to_text = LatexNodes2Text().latex_to_text
+    tables = latex.latex_tables()
+    assert {"'", "`", "^", '"', "~", "=", ".", "u", "v", "H", "c", "k", "r", "d"} <= set(tables.accents)
+    assert {"ss", "ae", "AE", "oe", "OE", "aa", "AA", "o", "O", "l", "L", "i", "j"} <= set(tables.letters)
+    for command in tables.accents:
+        for base in ("e", "C"):
+            assert decode_latex(f"\\{command}{{{base}}}") == to_text(f"\\{command}{{{base}}}"), command
+    for command in tables.letters:
+        assert decode_latex(f"x \\{command}{{}} y") == to_text(f"x \\{command}{{}} y"), command
+    assert "alpha" not in tables.letters and "pi" not in tables.letters  # Greek is math: left alone
+
+
+def test_pylatexenc_is_read_once_not_at_import() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, bot.sources.latex, bot.names; print('pylatexenc' in sys.modules)"
+    assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "False"

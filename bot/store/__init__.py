@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy tables, the session factory, repository functions and search."""
