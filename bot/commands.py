@@ -23,7 +23,6 @@ from bot.summarize import SummaryService
 log = logging.getLogger(__name__)
 
 BATCH = 5
-OOPS = INTERNAL_ERROR  # the name bot/engine.py imports; the sentence itself lives in bot.models
 # Changing what a channel receives, or when, is for its admins; anyone may add to a radar.
 ADMIN_COMMANDS = frozenset({"unsubscribe", "schedule", "language", "digest"})
 WHO_MAY = (

@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from bot.archive import Archive, Cursors
 from bot.browse import Batch, Browse, DayView
 from bot.channels import ChannelInfo, Channels
-from bot.commands import OOPS, CommandRunner, spec_for
+from bot.commands import CommandRunner, spec_for
 from bot.config import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.digests import Digests
 from bot.ingest import USER_AGENT, Ingestor, Progress
 from bot.library import Library
 from bot.live import LiveArxiv
-from bot.models import Caller, Digest, IngestReport, LiveRequest, Paper, Reply
+from bot.models import INTERNAL_ERROR, Caller, Digest, IngestReport, LiveRequest, Paper, Reply
 from bot.query import UsageError, parse
 from bot.sources.apis import ApiOptions
 from bot.sources.arxiv_api import ArxivClient
@@ -158,7 +158,7 @@ class Engine:
             return self.commands.more_of_digest(caller, digest_id)
         except Exception:
             log.exception("show more of digest %s failed for %s", digest_id, caller)
-            return Reply(text=OOPS, error=True)
+            return Reply(text=INTERNAL_ERROR, error=True)
 
     # --- reading list -------------------------------------------------------------
     def paper_for_message(self, message_ref: str) -> str | None:

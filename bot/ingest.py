@@ -24,9 +24,10 @@ from bot.sources import (
     iter_jsonl_papers,
     parse_any,
 )
-from bot.sources.apis import ApiOptions, IncompleteSource, SourceSpec, fetch_source, parse_source_spec
+from bot.sources.apis import ApiOptions, IncompleteSource, SourceSpec, parse_source_spec
 from bot.sources.http import fetch
 from bot.sources.presets import resolve as resolve_preset
+from bot.sources.scholarly import fetch_source
 from bot.store import papers as paper_repo
 from bot.store import state as state_repo
 from bot.store.db import Database, StoreError

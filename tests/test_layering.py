@@ -37,19 +37,6 @@ FACADE_GAPS = {
     ("adapters.web.page", "bot.signin"),
     ("adapters.web.platform", "bot.signin"),
 }
-# Cycles in files this branch does not own: the scholarly-API helpers (bot.sources.apis) and
-# the per-API parsers import each other (apis.fetch_source late-imports each parser, and each
-# parser imports apis' helpers). Moving the dispatcher out of apis.py removes it; then the
-# xfail below comes off.
-KNOWN_CYCLES = [
-    [
-        "bot.sources.apis",
-        "bot.sources.biorxiv",
-        "bot.sources.crossref",
-        "bot.sources.openalex",
-        "bot.sources.pubmed",
-    ],
-]
 
 
 def _project() -> tuple[dict[str, set[str]], list[str]]:
@@ -71,16 +58,11 @@ def test_facade_gaps_are_still_real() -> None:
     assert still >= FACADE_GAPS, sorted(FACADE_GAPS - still)
 
 
-def test_no_new_import_cycles() -> None:
-    edges, _ = _project()
-    new = [c for c in cycles(edges) if c not in KNOWN_CYCLES]
-    assert new == [], "import cycle(s) counting every import (top level, TYPE_CHECKING, in functions)"
-
-
-@pytest.mark.xfail(strict=False, reason=f"cycles left to the Engine/service restructuring: {KNOWN_CYCLES}")
 def test_no_import_cycles() -> None:
     edges, _ = _project()
-    assert cycles(edges) == []
+    assert cycles(edges) == [], (
+        "import cycle(s) counting every import (top level, TYPE_CHECKING, in functions)"
+    )
 
 
 # --- the checkers fail when a rule is broken ----------------------------------------------------

@@ -1,7 +1,7 @@
 """Source kinds served by scholarly APIs (`biorxiv:`, `medrxiv:`, `pubmed:`, `crossref:`, `openalex:`).
 
 `parse_source_spec` turns the text of a `[[sources]]` url, `fetch --source` or `feed:` rule into a
-checked `SourceSpec` (pure); `fetch_source` reads it page by page (I/O, through bot.sources.http).
+checked `SourceSpec` (pure); bot.sources.scholarly reads it page by page (I/O, through bot.sources.http).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
-from bot.sources.base import USER_AGENT, FeedError, ParsedFeed, SourceUnavailable
+from bot.sources.base import USER_AGENT, FeedError, SourceUnavailable
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -236,28 +236,6 @@ def parse_source_spec(text: str) -> SourceSpec | None:
 
 
 # ---- fetching ----------------------------------------------------------------------------------
-
-
-def fetch_source(spec: SourceSpec, options: ApiOptions) -> ParsedFeed:
-    """Every paper of the source in the options' window (I/O; raises FeedError subclasses)."""
-    if spec.kind in ("biorxiv", "medrxiv"):
-        from bot.sources import biorxiv
-
-        papers = biorxiv.fetch(spec.kind, spec.value, options, spec.text)
-    elif spec.kind == "pubmed":
-        from bot.sources import pubmed
-
-        papers = pubmed.fetch(spec.value, options, spec.text)
-    elif spec.kind == "crossref":
-        from bot.sources import crossref
-
-        papers = crossref.fetch(spec.value, options, spec.text)
-    else:
-        from bot.sources import openalex
-
-        papers = openalex.fetch(spec.scope or "", spec.value, options, spec.text)
-    unique = {paper.id: paper for paper in papers}  # pages can overlap while new works arrive
-    return ParsedFeed(kind=spec.kind, papers=list(unique.values()), title=spec.text)
 
 
 def collect_pages(pages: Callable[[], list[T] | None], what: str, limit: int) -> list[T]:

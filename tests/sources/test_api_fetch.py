@@ -13,7 +13,8 @@ import pytest
 from bot.sources import SourceUnavailable
 from bot.sources import crossref as crossref_module
 from bot.sources import pubmed as pubmed_module
-from bot.sources.apis import ApiOptions, IncompleteSource, fetch_source, parse_source_spec
+from bot.sources.apis import ApiOptions, IncompleteSource, parse_source_spec
+from bot.sources.scholarly import fetch_source
 from tests.fakes.feed_server import FeedServer
 from tests.sources.test_scholarly_apis import (
     BIORXIV,
