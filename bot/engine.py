@@ -80,7 +80,6 @@ class Engine:
         self.db = db
         self.file_config = file_config
         self.summaries = summaries
-        self.arxiv = arxiv
         self.ingestor = Ingestor(
             db,
             timeout=settings.http_timeout,
@@ -104,6 +103,15 @@ class Engine:
         self.browse = Browse(
             db, settings, self.channels, self.library, summaries, self.search, lambda: self.commands.clock()
         )
+
+    @property
+    def arxiv(self) -> ArxivClient | None:
+        """The live arXiv client behind `/papers author` and `/papers paper` (None: no live look-ups)."""
+        return self.commands.live.client
+
+    @arxiv.setter
+    def arxiv(self, client: ArxivClient | None) -> None:
+        self.commands.live.client = client
 
     # --- papers -----------------------------------------------------------------
     def ingest(self, sources: Sequence[str] | None = None, progress: Progress | None = None) -> IngestReport:
