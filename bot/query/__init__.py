@@ -3,11 +3,11 @@
 Every string parses to a Command or raises UsageError with one friendly sentence, never
 anything else (the tests fuzz this). The grammar is described in docs/query-language.md.
 The package: `model` (the parsed form, usage messages, formatting back to text), `lexer`
-(cleaning, tokens, filter values), `rules` (radar rules), `commands` (one small parser per
+(cleaning, tokens, filter values), `rules` (radar rules), `parser` (one small parser per
 command).
 """
 
-from bot.query.commands import parse
+from bot.query.parser import parse
 from bot.query.lexer import author_name, clean_text, normalize_category
 from bot.query.model import (
     EXPORT_FORMATS,
