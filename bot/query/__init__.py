@@ -7,7 +7,6 @@ The package: `model` (the parsed form, usage messages, formatting back to text),
 command).
 """
 
-from bot.query.parser import parse
 from bot.query.lexer import author_name, clean_text, normalize_category
 from bot.query.model import (
     EXPORT_FORMATS,
@@ -24,6 +23,7 @@ from bot.query.model import (
     usage,
     usage_error,
 )
+from bot.query.parser import parse
 from bot.query.rules import RadarRule, parse_rule
 
 __all__ = [
