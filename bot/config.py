@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     openalex_api_url: str = Field("https://api.openalex.org", alias="ACADEMICHUB_OPENALEX_API_URL")
     secret_key: SecretStr | None = Field(None, alias="ACADEMICHUB_SECRET_KEY")
     public_url: str | None = Field(None, alias="ACADEMICHUB_PUBLIC_URL")  # where the lab page is served
+    max_feed_mb: float = Field(100, alias="ACADEMICHUB_MAX_FEED_MB", gt=0)
+    fetch_deadline: float = Field(180.0, alias="ACADEMICHUB_FETCH_DEADLINE", gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -85,6 +85,8 @@ class Engine:
             timeout=settings.http_timeout,
             arxiv_rss_url=settings.arxiv_rss_url,
             apis=ApiOptions.from_settings(settings),
+            max_feed_bytes=int(settings.max_feed_mb * 1_000_000),
+            fetch_deadline=settings.fetch_deadline,
         )
         self.archive = Archive(db)
         self.channels = Channels(db)
