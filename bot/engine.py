@@ -25,6 +25,7 @@ from bot.query import UsageError, parse
 from bot.sources.apis import ApiOptions
 from bot.sources.arxiv_api import ArxivClient
 from bot.store import deliveries as outbox
+from bot.store import replay as replay_repo
 from bot.store import state as state_repo
 from bot.store.db import Database
 from bot.store.search import SearchSpec
@@ -169,6 +170,11 @@ class Engine:
         except Exception:
             log.exception("show more of digest %s failed for %s", digest_id, caller)
             return Reply(text=INTERNAL_ERROR, error=True)
+
+    def first_request(self, key: str) -> bool:
+        """True the first time a signed platform request is seen; False for a replay, in any process."""
+        with self.db.session() as session:
+            return replay_repo.first_sight(session=session, key=key, now=dt.datetime.now(dt.UTC))
 
     # --- reading list -------------------------------------------------------------
     def paper_for_message(self, message_ref: str) -> str | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ class Running:
     server: TestServer
     session: aiohttp.ClientSession
     slack: FakeSlack
+    repeats: Counter[str] = field(default_factory=Counter)
 
     @property
     def url(self) -> str:
@@ -96,7 +98,13 @@ class Running:
     async def post(
         self, body: str, content_type: str, *, headers: dict[str, str] | None = None, at: float | None = None
     ) -> tuple[int, str, float]:
-        """POST a signed body; returns (status, body, seconds until the ack arrived)."""
+        """POST a signed body; returns (status, body, seconds until the ack arrived).
+
+        Slack signs each delivery afresh, retries included; the same body again is signed a
+        second earlier, since the same body, second and signature would be a replay (refused)."""
+        self.repeats[body] += 1
+        if at is None:
+            at = time.time() - (self.repeats[body] - 1)
         sent = {**signed_headers(body, content_type, at=at), **(headers or {})}
         started = time.perf_counter()
         async with self.session.post(self.url, data=body.encode(), headers=sent) as resp:
@@ -109,6 +117,10 @@ class Running:
 
     async def command(self, body: str) -> tuple[int, str, float]:
         return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def command_at(self, body: str, at: float) -> tuple[int, str, float]:
+        """A form body signed at `at`: a second request with the same body and second would be a replay."""
+        return await self.post(body, "application/x-www-form-urlencoded", at=at)
 
     async def event(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str, float]:
         return await self.post(body, "application/json", headers=headers)
