@@ -148,7 +148,7 @@ def answer_content(body: dict[str, Any], mode: str) -> str:
         cites = " ".join(f"[{it['number']}]" for it in items[:3])
         text = f"模型简报：{len(items)} 篇论文 {cites}" if _chinese(body) else f"Model briefing on {cites}."
         return json.dumps({"briefing": text}, ensure_ascii=False)
-    out = []
+    out: list[dict[str, str]] = []
     for it in items:
         pid, tldr = it["id"], f"Model TL;DR of {it['id']}."
         if _chinese(body):
