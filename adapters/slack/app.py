@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import register as register_commands
-from adapters.slack.oauth import oauth_enabled, oauth_settings
+from adapters.slack.oauth import oauth_enabled, oauth_settings, token_cipher
 from adapters.slack.reactions import register as register_reactions
 from bot.engine import Engine
 from bot.platforms import PlatformUnavailable
@@ -46,7 +46,9 @@ def check_settings(engine: Engine, socket_mode: bool = False) -> None:
             "SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page "
             "(or set SLACK_APP_TOKEN for Socket Mode)"
         )
-    if not oauth_enabled(s) and not _secret(s.slack_bot_token):
+    if oauth_enabled(s):
+        token_cipher(s)  # OAuth mode keeps tokens encrypted: no key, no start
+    elif not _secret(s.slack_bot_token):
         raise PlatformUnavailable(
             "SLACK_BOT_TOKEN is not set: install the app to the workspace and copy its Bot User OAuth Token "
             "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for the multi-workspace install flow)"
