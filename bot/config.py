@@ -77,6 +77,13 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
 
+    @field_validator("config_path", mode="before")
+    @classmethod
+    def _config_not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is set but empty: point it at a TOML file, or unset it")
+        return value
+
     @field_validator("language")
     @classmethod
     def _language_code(cls, value: str) -> str:
@@ -130,7 +137,7 @@ def load_settings(**overrides: Any) -> Settings:
         name = str(err["loc"][0]) if err.get("loc") else "a setting"
         field_info = Settings.model_fields.get(name)
         alias = field_info.alias if field_info and field_info.alias else name
-        raise ConfigError(f"{alias}: {err['msg']}") from None
+        raise ConfigError(f"{alias}: {str(err['msg']).removeprefix('Value error, ')}") from None
 
 
 def load_file_config(settings: Settings) -> FileConfig:
@@ -143,10 +150,14 @@ def load_file_config(settings: Settings) -> FileConfig:
         path = default
     if not path.exists():
         raise ConfigError(f"ACADEMICHUB_CONFIG: file {path} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"ACADEMICHUB_CONFIG: {path} is a folder, not a TOML file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"ACADEMICHUB_CONFIG: {path} is not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"ACADEMICHUB_CONFIG: cannot read {path} ({exc.strerror or exc})") from None
     return parse_file_config(data, str(path))
 
 

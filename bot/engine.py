@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 
-from bot.archive import Archive, Cursors
+from bot.archive import Archive, Cursors, StoreLoading
 from bot.browse import Batch, Browse, DayView
 from bot.channels import ChannelInfo, Channels
 from bot.commands import CommandRunner, spec_for
@@ -251,4 +251,4 @@ def build_engine(
     return engine
 
 
-__all__ = ["ConfigError", "Engine", "build_engine"]
+__all__ = ["ConfigError", "Engine", "StoreLoading", "build_engine"]
