@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +88,7 @@ class Running:
     server: TestServer
     session: aiohttp.ClientSession
     slack: FakeSlack
-    repeats: Counter[str] = field(default_factory=Counter)
+    signed: set[tuple[str, int]] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -100,11 +99,14 @@ class Running:
     ) -> tuple[int, str, float]:
         """POST a signed body; returns (status, body, seconds until the ack arrived).
 
-        Slack signs each delivery afresh, retries included; the same body again is signed a
-        second earlier, since the same body, second and signature would be a replay (refused)."""
-        self.repeats[body] += 1
+        Slack signs each delivery afresh, retries included: a body sent again is signed at a
+        second it was not signed at before, since the same body, second and signature would be
+        a replay (refused)."""
         if at is None:
-            at = time.time() - (self.repeats[body] - 1)
+            at = float(int(time.time()))
+            while (body, int(at)) in self.signed:
+                at -= 1
+        self.signed.add((body, int(at)))
         sent = {**signed_headers(body, content_type, at=at), **(headers or {})}
         started = time.perf_counter()
         async with self.session.post(self.url, data=body.encode(), headers=sent) as resp:
