@@ -13,12 +13,15 @@ not start without the key.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import logging
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -54,10 +57,8 @@ STATE_TTL_SECONDS = 600
 
 # The secrets of an installation; ids, scopes and expiry times stay readable.
 SECRET_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token", "incoming_webhook_url")
-KEY_HINT = (
-    'generate one with: python -c "from cryptography.fernet import Fernet; '
-    'print(Fernet.generate_key().decode())"'
-)
+KEY_HINT = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+MIN_KEY_CHARS = 32
 
 
 def oauth_enabled(settings: Settings) -> bool:
@@ -65,19 +66,22 @@ def oauth_enabled(settings: Settings) -> bool:
 
 
 def token_cipher(settings: Settings) -> Fernet:
-    """The Fernet key from ACADEMICHUB_SECRET_KEY; PlatformUnavailable (one line) when unset or malformed."""
+    """The Fernet cipher for stored tokens, derived from ACADEMICHUB_SECRET_KEY (HKDF-SHA256, its
+    own `info`, so the lab page's signatures and these tokens never share a key);
+    PlatformUnavailable (one line) when the key is unset or too short."""
     key = settings.secret_key.get_secret_value().strip() if settings.secret_key else ""
     if not key:
         raise PlatformUnavailable(
             "ACADEMICHUB_SECRET_KEY is not set: the multi-workspace install (SLACK_CLIENT_ID) keeps each "
             f"workspace's tokens encrypted with it; {KEY_HINT}"
         )
-    try:
-        return Fernet(key.encode())
-    except ValueError:
+    if len(key) < MIN_KEY_CHARS:
         raise PlatformUnavailable(
-            f"ACADEMICHUB_SECRET_KEY is not a Fernet key (32 url-safe base64-encoded bytes); {KEY_HINT}"
-        ) from None
+            f"ACADEMICHUB_SECRET_KEY is too short ({len(key)} characters, at least {MIN_KEY_CHARS}); "
+            + KEY_HINT
+        )
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"academichub slack tokens")
+    return Fernet(base64.urlsafe_b64encode(derived.derive(key.encode())))
 
 
 T = TypeVar("T", Installation, Bot)
