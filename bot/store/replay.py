@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-# Its own metadata: the table is created by migration 0005, like every other, and nothing
+# Its own metadata: the table is created by migration 0007, like every other, and nothing
 # else joins it.
 replays = Table(
     "slack_replays",

@@ -1,7 +1,7 @@
 """Signed Slack requests already seen, so a replay is refused by every process
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 10:00:00
 
 Slack signs `v0:{timestamp}:{body}` and accepts a timestamp up to five minutes old, so a
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
