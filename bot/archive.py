@@ -8,10 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.models import Caller, Paper, StoreCounts
+from bot.query import UsageError
 from bot.store import papers as paper_repo
 from bot.store import state as state_repo
 from bot.store.db import Database
 from bot.store.search import SearchSpec, search_papers
+
+
+class StoreLoading(UsageError):
+    """A search found nothing because the store is mid-load; the message says how far along."""
 
 
 class Archive:
@@ -26,9 +31,13 @@ class Archive:
             return paper_repo.get_paper(session=session, ref=ref)
 
     def find(self, spec: SearchSpec, limit: int = 5, offset: int = 0) -> list[Paper]:
-        """Run a search spec against the store."""
+        """Run a search spec against the store; StoreLoading when nothing was found because a
+        bulk load into an empty store has not built its search index yet."""
         with self.db.reading() as session:
-            return search_papers(session=session, spec=spec, offset=offset, limit=limit)
+            papers = search_papers(session=session, spec=spec, offset=offset, limit=limit)
+        if not papers and (note := self.db.loading_note()):
+            raise StoreLoading(note)
+        return papers
 
     def store(self, papers: Sequence[Paper]) -> StoreCounts:
         """Keep papers found elsewhere (the live arXiv look-up)."""

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     openalex_api_url: str = Field("https://api.openalex.org", alias="ACADEMICHUB_OPENALEX_API_URL")
     secret_key: SecretStr | None = Field(None, alias="ACADEMICHUB_SECRET_KEY")
     public_url: str | None = Field(None, alias="ACADEMICHUB_PUBLIC_URL")  # where the lab page is served
+    max_feed_mb: float = Field(100, alias="ACADEMICHUB_MAX_FEED_MB", gt=0)
+    fetch_deadline: float = Field(180.0, alias="ACADEMICHUB_FETCH_DEADLINE", gt=0)
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +75,13 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value[len("postgres://") :]
         elif value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        return value
+
+    @field_validator("config_path", mode="before")
+    @classmethod
+    def _config_not_empty(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is set but empty: point it at a TOML file, or unset it")
         return value
 
     @field_validator("language")
@@ -128,7 +137,7 @@ def load_settings(**overrides: Any) -> Settings:
         name = str(err["loc"][0]) if err.get("loc") else "a setting"
         field_info = Settings.model_fields.get(name)
         alias = field_info.alias if field_info and field_info.alias else name
-        raise ConfigError(f"{alias}: {err['msg']}") from None
+        raise ConfigError(f"{alias}: {str(err['msg']).removeprefix('Value error, ')}") from None
 
 
 def load_file_config(settings: Settings) -> FileConfig:
@@ -141,10 +150,14 @@ def load_file_config(settings: Settings) -> FileConfig:
         path = default
     if not path.exists():
         raise ConfigError(f"ACADEMICHUB_CONFIG: file {path} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"ACADEMICHUB_CONFIG: {path} is a folder, not a TOML file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"ACADEMICHUB_CONFIG: {path} is not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"ACADEMICHUB_CONFIG: cannot read {path} ({exc.strerror or exc})") from None
     return parse_file_config(data, str(path))
 
 

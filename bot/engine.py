@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 
-from bot.archive import Archive, Cursors
+from bot.archive import Archive, Cursors, StoreLoading
 from bot.browse import Batch, Browse, DayView
 from bot.channels import ChannelInfo, Channels
 from bot.commands import CommandRunner, spec_for
@@ -25,6 +25,7 @@ from bot.query import UsageError, parse
 from bot.sources.apis import ApiOptions
 from bot.sources.arxiv_api import ArxivClient
 from bot.store import deliveries as outbox
+from bot.store import replay as replay_repo
 from bot.store import state as state_repo
 from bot.store.db import Database
 from bot.store.search import SearchSpec
@@ -85,6 +86,8 @@ class Engine:
             timeout=settings.http_timeout,
             arxiv_rss_url=settings.arxiv_rss_url,
             apis=ApiOptions.from_settings(settings),
+            max_feed_bytes=int(settings.max_feed_mb * 1_000_000),
+            fetch_deadline=settings.fetch_deadline,
         )
         self.archive = Archive(db)
         self.channels = Channels(db)
@@ -168,6 +171,11 @@ class Engine:
             log.exception("show more of digest %s failed for %s", digest_id, caller)
             return Reply(text=INTERNAL_ERROR, error=True)
 
+    def first_request(self, key: str) -> bool:
+        """True the first time a signed platform request is seen; False for a replay, in any process."""
+        with self.db.session() as session:
+            return replay_repo.first_sight(session=session, key=key, now=dt.datetime.now(dt.UTC))
+
     # --- reading list -------------------------------------------------------------
     def paper_for_message(self, message_ref: str) -> str | None:
         """The paper id a posted digest message carries (for reactions and buttons)."""
@@ -243,4 +251,4 @@ def build_engine(
     return engine
 
 
-__all__ = ["ConfigError", "Engine", "build_engine"]
+__all__ = ["ConfigError", "Engine", "StoreLoading", "build_engine"]

@@ -25,7 +25,7 @@ from bot.sources import (
     parse_any,
 )
 from bot.sources.apis import ApiOptions, IncompleteSource, SourceSpec, parse_source_spec
-from bot.sources.http import fetch
+from bot.sources.http import FETCH_DEADLINE, MAX_FEED_MB, fetch
 from bot.sources.presets import resolve as resolve_preset
 from bot.sources.scholarly import fetch_source
 from bot.store import papers as paper_repo
@@ -72,12 +72,21 @@ class Ingestor:
     """Reads each source and upserts its papers; one failing source never stops the others."""
 
     def __init__(
-        self, db: Database, timeout: float, arxiv_rss_url: str = ARXIV_RSS, apis: ApiOptions | None = None
+        self,
+        db: Database,
+        timeout: float,
+        arxiv_rss_url: str = ARXIV_RSS,
+        apis: ApiOptions | None = None,
+        *,
+        max_feed_bytes: int = MAX_FEED_MB * 1_000_000,
+        fetch_deadline: float = FETCH_DEADLINE,
     ) -> None:
         self.db = db
         self.timeout = timeout
         self.arxiv_rss_url = arxiv_rss_url
         self.apis = apis or ApiOptions(timeout=timeout)
+        self.max_feed_bytes = max_feed_bytes
+        self.fetch_deadline = fetch_deadline
 
     def locate(self, source: str) -> str:
         """Where to read a source: `arxiv:cs.LG+math.NA` and rss.arxiv.org URLs go to
@@ -131,11 +140,13 @@ class Ingestor:
             user_agent=USER_AGENT,
             etag=etag,
             last_modified=modified,
+            max_bytes=self.max_feed_bytes,
+            deadline=self.fetch_deadline,
         )
         if fetched.data is None:  # 304: nothing changed since the last fetch
             return SourceResult(source=source, note="not modified since the last fetch")
-        fetched_data = gzip.decompress(fetched.data) if fetched.data[:2] == b"\x1f\x8b" else fetched.data
-        result = self._store_feed(source, parse_any(fetched_data, source))
+        # fetch() has gunzipped a .gz body already, under the same byte cap as any other.
+        result = self._store_feed(source, parse_any(fetched.data, source))
         with self.db.session() as session:
             state_repo.put_fetch_state(
                 session=session,

@@ -158,26 +158,34 @@ async def answer(interaction: Interaction, text: str, share: bool = False) -> No
             await send_reply(interaction, more)
 
 
-class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"academichub:save:(?P<paper>.+)"):
-    """The Save button under a paper: toggles it in the clicker's reading list."""
+class SaveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"academichub:(?P<action>save|unsave):(?P<paper>.+)",
+):
+    """The Save button under a paper, or the Remove button under a save's confirmation: each
+    does what it shows (never a toggle), so a repeated or replayed click changes nothing."""
 
-    def __init__(self, paper_id: str, label: str = "Save") -> None:
+    def __init__(self, paper_id: str, label: str = "Save", *, unsave: bool = False) -> None:
+        custom_id = save_custom_id(paper_id)
+        if unsave:
+            custom_id = custom_id.replace("academichub:save:", "academichub:unsave:", 1)
         super().__init__(
             discord.ui.Button(
                 label=label,
-                emoji="🔖",
+                emoji=None if unsave else "🔖",
                 style=discord.ButtonStyle.secondary,
-                custom_id=save_custom_id(paper_id),
+                custom_id=custom_id,
             )
         )
         self.paper_id = paper_id
+        self.unsave = unsave
 
     @classmethod
     async def from_custom_id(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> SaveButton:
         label = getattr(item, "label", None) or "Save"
-        return cls(match["paper"], label=label)
+        return cls(match["paper"], label=label, unsave=match["action"] == "unsave")
 
     async def callback(self, interaction: Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -189,12 +197,16 @@ class SaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"acad
             await interaction.followup.send("That message carries no paper I know.", ephemeral=True)
             return
         caller = await caller_for(interaction)
-        saved = await save_write(interaction.client, engine.toggle_save, caller, paper_id)
+        clicked = interaction.created_at  # the later of two clicks wins, as with reactions
+        saved = await save_write(interaction.client, engine.save, caller, paper_id, not self.unsave, clicked)
         verb = "Saved" if saved else "Removed"
         place = "to" if saved else "from"
+        undo = discord.ui.View(timeout=None)
+        undo.add_item(SaveButton(paper_id, label="Remove" if saved else "Save", unsave=saved))
         await interaction.followup.send(
             f"{verb} `{plain(paper_id)}` {place} your reading list · `/papers saved`",
             ephemeral=True,
+            view=undo,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 

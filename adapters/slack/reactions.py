@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from adapters.slack.refs import action_caller, message_ref, reaction_caller
-from adapters.slack.render import LINK_ACTION_PREFIX, SAVE_ACTION, escape
+from adapters.slack.render import LINK_ACTION_PREFIX, SAVE_ACTION, UNSAVE_ACTION, escape, save_button
 from bot.engine import Engine
 from bot.models import Caller
 
@@ -38,14 +38,28 @@ def reaction_save(engine: Engine, body: dict[str, Any], saved: bool) -> bool | N
     return engine.save(reaction_caller(body), paper_id, saved, event_at=event_time(event))
 
 
-def toggle_save(engine: Engine, caller: Caller, paper_id: str) -> str:
-    """The Save button: flip the caller's save and say what the state is now."""
+def button_save(
+    engine: Engine, caller: Caller, paper_id: str, saved: bool, clicked_at: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The Save / Remove buttons: set the state the button names (a replayed click changes
+    nothing) and answer with the opposite button, to undo."""
     paper = engine.show(paper_id)
     if paper is None:
-        return f"`{escape(paper_id)}` is no longer in the store, so it cannot be saved."
-    state = engine.toggle_save(caller, paper.id)
+        return {"text": f"`{escape(paper_id)}` is no longer in the store, so it cannot be saved."}
+    state = engine.save(caller, paper.id, saved, event_at=clicked_at)
     verb = "Saved to" if state else "Removed from"
-    return f"{verb} your reading list: {escape(paper.title)} · `/papers saved`"
+    text = f"{verb} your reading list: {escape(paper.title)} · `/papers saved`"
+    undo = {"type": "actions", "elements": [save_button(paper.id, unsave=state)]}
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, undo]}
+
+
+def click_time(body: dict[str, Any]) -> dt.datetime | None:
+    """When the button was clicked (action_ts), so that the later of two clicks wins."""
+    action = (body.get("actions") or [{}])[0]
+    try:
+        return dt.datetime.fromtimestamp(float(action["action_ts"]), dt.UTC)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def register(app: AsyncApp, engine: Engine) -> None:
@@ -61,12 +75,21 @@ def register(app: AsyncApp, engine: Engine) -> None:
     async def reaction_removed(body: dict[str, Any]) -> None:
         await asyncio.to_thread(reaction_save, engine, body, False)
 
-    @app.action(SAVE_ACTION)
-    async def save_button(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
+    async def on_click(body: dict[str, Any], respond: AsyncRespond, saved: bool) -> None:
         paper_id = str((body.get("actions") or [{}])[0].get("value") or "")
-        text = await asyncio.to_thread(toggle_save, engine, action_caller(body), paper_id)
-        await respond(text=text, response_type="ephemeral", replace_original=False)
+        caller, at = action_caller(body), click_time(body)
+        message = await asyncio.to_thread(button_save, engine, caller, paper_id, saved, at)
+        await respond(**message, response_type="ephemeral", replace_original=False)
+
+    @app.action(SAVE_ACTION)
+    async def save_clicked(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await on_click(body, respond, True)
+
+    @app.action(UNSAVE_ACTION)
+    async def unsave_clicked(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await on_click(body, respond, False)
 
     @app.action(re.compile(f"^{LINK_ACTION_PREFIX}"))
     async def link_button(ack: AsyncAck) -> None:

@@ -10,7 +10,8 @@ from bot.presentation import author_line, parent_title, source_line, thread_note
 
 Block = dict[str, Any]
 
-SAVE_ACTION = "academichub_save"
+SAVE_ACTION = "academichub_save"  # always saves: a replayed or repeated click changes nothing
+UNSAVE_ACTION = "academichub_unsave"  # always removes
 MORE_ACTION = "academichub_more"
 DIGEST_MORE_ACTION = "academichub_digest_more"  # value: the digest id
 LINK_ACTION_PREFIX = "academichub_open_"
@@ -103,15 +104,18 @@ def paper_buttons(paper: Paper) -> Block:
                     "url": url,
                 }
             )
-    elements.append(
-        {
-            "type": "button",
-            "action_id": SAVE_ACTION,
-            "text": plain("🔖 Save", BUTTON_LIMIT),
-            "value": paper.id[:2000],
-        }
-    )
+    elements.append(save_button(paper.id))
     return {"type": "actions", "elements": elements}
+
+
+def save_button(paper_id: str, *, unsave: bool = False) -> Block:
+    """The button that does what it says: "🔖 Save" saves, "Remove" removes (never a toggle)."""
+    return {
+        "type": "button",
+        "action_id": UNSAVE_ACTION if unsave else SAVE_ACTION,
+        "text": plain("Remove from reading list" if unsave else "🔖 Save", BUTTON_LIMIT),
+        "value": paper_id[:2000],
+    }
 
 
 def entry_blocks(number: int, paper: Paper, tldr: str = "", matched: list[str] | None = None) -> list[Block]:

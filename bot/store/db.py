@@ -18,8 +18,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store import fulltext, pg_bulk
@@ -222,13 +222,39 @@ def _refresh_statistics(conn: Connection, dialect: str) -> None:
         raw.autocommit = False
 
 
+def _check_sqlite_path(url: str) -> None:
+    """A SQLite file's folder must exist: a typo in the path must not create a new, empty store."""
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    folder = Path(path).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise StoreError(
+            f"DATABASE_URL: the folder {folder} does not exist; create it first or fix the path "
+            "(AcademicHub creates no folders)"
+        )
+
+
+def _create_engine(url: str, **kwargs: Any) -> Engine:
+    """create_engine, with an unknown or missing driver said in one line."""
+    try:
+        return create_engine(url, **kwargs)
+    except (NoSuchModuleError, ImportError, ArgumentError) as exc:
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            driver = url.split(":", 1)[0]
+        raise StoreError(
+            f"DATABASE_URL: cannot use the database driver {driver!r} ({exc}); "
+            "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db"
+        ) from None
+
+
 def make_sql_engine(url: str, read_only: bool = False) -> Engine:
     """A SQLAlchemy engine with the project's SQLite pragmas or PostgreSQL settings."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
+        _check_sqlite_path(url)
+        engine = _create_engine(
             url,
             connect_args={"timeout": 30, "check_same_thread": False},
             # authors and categories of every row read: orjson parses them ~4× faster
@@ -244,7 +270,7 @@ def make_sql_engine(url: str, read_only: bool = False) -> Engine:
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return _create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -347,6 +373,26 @@ class Database:
         database = self.engine.url.database if self.dialect == "sqlite" else None
         return Path(database).resolve() if database and database != ":memory:" else None
 
+    def loading_note(self) -> str | None:
+        """While a bulk load into an empty SQLite store runs (its search indexes are built on
+        the side and arrive at the end), a sentence saying so and how far it has got; else None."""
+        path = self.sqlite_path
+        if path is None:
+            return None
+        with self._reader.connect() as conn:
+            raw: Any = conn.connection.driver_connection
+            if not fulltext.build_in_progress(raw):
+                return None
+            loaded = raw.execute("SELECT count(*) FROM papers").fetchone()[0]
+        lock = fulltext.try_lock(fulltext.lock_path(path))
+        if lock is not None:  # nobody holds it: an interrupted load, repaired at the next start
+            lock.close()
+            return None
+        return (
+            f"The store is loading: {loaded:,} papers so far. Search works again when the load "
+            "finishes and its search index is in place; please try again then."
+        )
+
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
@@ -367,6 +413,8 @@ class Database:
             current = self.current_revision()
         except OperationalError as exc:
             raise StoreError(f"DATABASE_URL: cannot reach the database ({exc.orig})") from None
+        except DatabaseError as exc:  # e.g. SQLite's "file is not a database"
+            raise StoreError(f"DATABASE_URL: {self.url} cannot be used as a database ({exc.orig})") from None
         if current != self.head_revision():
             log.info("upgrading database schema from %s", current)
             self.upgrade()

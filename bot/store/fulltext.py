@@ -25,6 +25,7 @@ import json
 import logging
 import multiprocessing
 import pickle
+import signal
 import sqlite3
 import threading
 from collections import deque
@@ -132,7 +133,7 @@ def _scratch(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + "-fts-build")
 
 
-def _lock_path(db_path: Path) -> Path:
+def lock_path(db_path: Path) -> Path:
     # Never deleted: a process locking a path another has just unlinked would lock nothing.
     return db_path.with_name(db_path.name + "-fts-build.lock")
 
@@ -143,7 +144,7 @@ def start_side_build(db_path: Path, raw: Any) -> SideBuild | None:
     set in it, so no other writer can slip a paper in between the check and the mark."""
     if raw.execute("SELECT EXISTS (SELECT 1 FROM papers)").fetchone()[0]:
         return None
-    lock = _try_lock(_lock_path(db_path))
+    lock = try_lock(lock_path(db_path))
     if lock is None:
         return None
     raw.execute(f"PRAGMA user_version = {BUILD_MARK}")
@@ -317,7 +318,11 @@ def _widen(connection: Connection) -> None:
 def _side_worker(
     path: str, definitions: list[tuple[str, tuple[Any, ...]]], inbox: Connection, outcome: Connection
 ) -> None:
-    """The child process of a SideBuild: index every batch from `inbox` into the scratch file."""
+    """The child process of a SideBuild: index every batch from `inbox` into the scratch file.
+
+    When the loader dies (killed, or Ctrl-C), the pipe ends: the child exits quietly, and the
+    next start rebuilds the indexes (repair_interrupted_build). Ctrl-C is the loader's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         side = sqlite3.connect(path, isolation_level=None)
         # A scratch file: no journal, no fsync; a crash discards it anyway.
@@ -344,11 +349,14 @@ def _side_worker(
         side.execute("COMMIT")
         side.close()
         outcome.send("ok")
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        return  # the loader is gone: nobody to report to, and nothing worth a traceback
     except BaseException as exc:  # reported to the loader at its next batch or at finish
-        outcome.send(f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(OSError):
+            outcome.send(f"{type(exc).__name__}: {exc}")
 
 
-def _try_lock(path: Path) -> Any:
+def try_lock(path: Path) -> Any:
     """An exclusive, non-blocking lock on `path` (held while the file stays open), or None."""
     handle = path.open("a")
     try:
@@ -368,7 +376,7 @@ def repair_interrupted_build(raw: Any, db_path: Path) -> bool:
     """A side build whose process died left the indexes incomplete: rebuild them. True if it did."""
     if not build_in_progress(raw):
         return False
-    lock = _try_lock(_lock_path(db_path))
+    lock = try_lock(lock_path(db_path))
     if lock is None:
         return False  # the builder is alive
     try:

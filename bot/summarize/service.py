@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.models import DigestEntry, Paper
 from bot.summarize.base import Summarizer, TldrCache, TokenBudget
 from bot.summarize.extractive import ExtractiveSummarizer
+from bot.summarize.sanitize import clean_briefing, clean_tldr, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +29,14 @@ class SummaryService:
         self.cache = cache
 
     def tldrs_for(self, papers: Sequence[Paper], language: str) -> dict[str, str]:
-        """A non-empty TL;DR for every paper (by id)."""
+        """A non-empty plain-text TL;DR for every paper (by id)."""
         unique = list({p.id: p for p in papers}.values())
         out: dict[str, str] = {}
         if self.primary is not None:
-            out.update(self._from_primary(self.primary, unique, language))
+            out.update(_model_tldrs(self._from_primary(self.primary, unique, language)))
         missing = [p for p in unique if p.id not in out]
         if missing:
-            out.update(self._from_fallback(missing, language))
+            out.update(_plain(self._from_fallback(missing, language)))
         return out
 
     def cached_or_extractive(self, papers: Sequence[Paper], language: str) -> dict[str, str]:
@@ -43,10 +44,10 @@ class SummaryService:
         unique = list({p.id: p for p in papers}.values())
         out: dict[str, str] = {}
         if self.primary is not None:
-            out.update(self.cache.get([p.id for p in unique], self.primary.cache_key, language))
+            out.update(_model_tldrs(self.cache.get([p.id for p in unique], self.primary.cache_key, language)))
         missing = [p for p in unique if p.id not in out]
         if missing:
-            out.update(self._from_fallback(missing, language))
+            out.update(_plain(self._from_fallback(missing, language)))
         return out
 
     def briefing_for(
@@ -65,9 +66,12 @@ class SummaryService:
             except Exception:  # a summary is never worth failing a digest over
                 log.exception("briefing by %s failed", self.primary.name)
                 text = None
+            clean = clean_briefing(text) if text else None
+            if clean:
+                return clean
             if text:
-                return text
-        return self.fallback.briefing(entries, language, radar_terms) or ""
+                log.warning("briefing by %s was mostly links; using the extractive one", self.primary.name)
+        return plain_text(self.fallback.briefing(entries, language, radar_terms) or "", newlines=True)
 
     def _from_primary(self, primary: Summarizer, papers: list[Paper], language: str) -> dict[str, str]:
         key = primary.cache_key
@@ -94,6 +98,21 @@ class SummaryService:
         if fresh:
             self.cache.put(fresh, key, language)
         return {**found, **fresh}
+
+
+def _model_tldrs(texts: dict[str, str]) -> dict[str, str]:
+    """Model TL;DRs as plain text; one that was mostly link is left out (extractive takes its place).
+
+    Applied on the way out, not into the cache: a TL;DR cached before this check is cleaned too."""
+    out = {pid: clean for pid, text in texts.items() if (clean := clean_tldr(text))}
+    if len(out) < len(texts):
+        log.info("%d model TL;DRs were mostly links; using extractive ones", len(texts) - len(out))
+    return out
+
+
+def _plain(texts: dict[str, str]) -> dict[str, str]:
+    """Extractive TL;DRs quote abstracts, which anyone can write: their links go too."""
+    return {pid: plain_text(text) or "(the abstract holds only links)" for pid, text in texts.items()}
 
 
 def build_summary_service(settings: Settings, cache: TldrCache, budget: TokenBudget) -> SummaryService:

@@ -218,7 +218,7 @@ def test_while_another_process_builds_on_the_side_paper_writes_wait_with_a_clear
 ) -> None:
     load(sqlite_engine, SNAPSHOT)
     path = sqlite_file(sqlite_engine)
-    lock = fulltext._try_lock(fulltext._lock_path(path))  # the other process, alive
+    lock = fulltext.try_lock(fulltext.lock_path(path))  # the other process, alive
     assert lock is not None
     try:
         with sqlite3.connect(path) as conn:

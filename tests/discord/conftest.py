@@ -40,15 +40,15 @@ def fake() -> Iterator[FakeDiscord]:
 
 
 def make_settings(tmp_path: Path, fake: FakeDiscord, **extra: Any) -> Settings:
-    return load_settings(
-        DATABASE_URL=f"sqlite:///{tmp_path}/t.db",
-        OPENAI_API_KEY=None,
-        ACADEMICHUB_CONFIG=None,
-        DISCORD_TOKEN=TOKEN,
-        DISCORD_API_URL=fake.api_url,
-        ACADEMICHUB_ARXIV_API_URL="http://127.0.0.1:9/",
-        **extra,
-    )
+    values: dict[str, Any] = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+        "OPENAI_API_KEY": None,
+        "ACADEMICHUB_CONFIG": None,
+        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_API_URL": fake.api_url,
+        "ACADEMICHUB_ARXIV_API_URL": "http://127.0.0.1:9/",
+    }
+    return load_settings(**(values | extra))
 
 
 def make_engine(settings: Settings, *feeds: str | Path) -> Engine:

@@ -76,16 +76,31 @@ async def test_save_button_works_after_a_restart(
     fresh = build_engine(make_settings(tmp_path, fake), file_config=FileConfig())
     second = await start_bot(fresh)
     try:
-        for expected in (True, False):
-            click = gateway.click(message, custom_id, user=BOB)
-            second._connection.parse_interaction_create(click)
-            followup = (await fake.wait_for("POST", FOLLOWUP.replace("[^/]+", click["token"])))[0]
-            calls = [r for r in fake.requests if click["token"] in r.path]
-            assert calls[0].path.endswith("/callback") and calls[0].payload["data"]["flags"] == 64
-            assert followup.payload["flags"] & 64
-            assert (paper in saved_ids(fresh, BOB)) is expected
-            assert ("Saved" if expected else "Removed") in followup.payload["content"]
+        # Save twice (a second click, or a replay of the first): still saved, not flipped back.
+        for _ in range(2):
+            followup = await click_and_follow(second, gateway, fake, message, custom_id)
+            assert paper in saved_ids(fresh, BOB) and "Saved" in followup.payload["content"]
+        # The confirmation carries a Remove button, which removes (and only removes).
+        remove = followup.payload["components"][0]["components"][0]
+        assert remove["custom_id"] == f"academichub:unsave:{paper}" and remove["label"] == "Remove"
+        confirmation = {**message, "components": followup.payload["components"]}  # the ephemeral message
+        for _ in range(2):
+            followup = await click_and_follow(second, gateway, fake, confirmation, remove["custom_id"])
+            assert paper not in saved_ids(fresh, BOB) and "Removed" in followup.payload["content"]
         assert saved_ids(fresh, ALICE) == []
     finally:
         await second.close()
         fresh.close()
+
+
+async def click_and_follow(
+    bot: AcademicHubBot, gateway: Gateway, fake: FakeDiscord, message: dict[str, Any], custom_id: str
+) -> Any:
+    """Bob clicks a button on `message`; the ephemeral followup the bot sent."""
+    click = gateway.click(message, custom_id, user=BOB)
+    bot._connection.parse_interaction_create(click)
+    followup = (await fake.wait_for("POST", FOLLOWUP.replace("[^/]+", click["token"])))[0]
+    calls = [r for r in fake.requests if click["token"] in r.path]
+    assert calls[0].path.endswith("/callback") and calls[0].payload["data"]["flags"] == 64
+    assert followup.payload["flags"] & 64
+    return followup

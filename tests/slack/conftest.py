@@ -6,7 +6,7 @@ import asyncio
 import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,7 @@ class Running:
     server: TestServer
     session: aiohttp.ClientSession
     slack: FakeSlack
+    signed: set[tuple[str, int]] = field(default_factory=set)
 
     @property
     def url(self) -> str:
@@ -96,7 +97,16 @@ class Running:
     async def post(
         self, body: str, content_type: str, *, headers: dict[str, str] | None = None, at: float | None = None
     ) -> tuple[int, str, float]:
-        """POST a signed body; returns (status, body, seconds until the ack arrived)."""
+        """POST a signed body; returns (status, body, seconds until the ack arrived).
+
+        Slack signs each delivery afresh, retries included: a body sent again is signed at a
+        second it was not signed at before, since the same body, second and signature would be
+        a replay (refused)."""
+        if at is None:
+            at = float(int(time.time()))
+            while (body, int(at)) in self.signed:
+                at -= 1
+        self.signed.add((body, int(at)))
         sent = {**signed_headers(body, content_type, at=at), **(headers or {})}
         started = time.perf_counter()
         async with self.session.post(self.url, data=body.encode(), headers=sent) as resp:
@@ -109,6 +119,10 @@ class Running:
 
     async def command(self, body: str) -> tuple[int, str, float]:
         return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def command_at(self, body: str, at: float) -> tuple[int, str, float]:
+        """A form body signed at `at`: a second request with the same body and second would be a replay."""
+        return await self.post(body, "application/x-www-form-urlencoded", at=at)
 
     async def event(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str, float]:
         return await self.post(body, "application/json", headers=headers)

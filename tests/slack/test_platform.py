@@ -6,6 +6,7 @@ import ast
 import datetime as dt
 import json
 import re
+import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from adapters.slack import platform
+from adapters.slack.oauth import token_cipher
 from adapters.slack.render import entry_message, escape, parent_message, reply_message
 from bot.config import FileConfig
 from bot.engine import Engine, build_engine
@@ -22,6 +24,8 @@ from bot.platforms import PlatformUnavailable, load_platforms
 from tests.fakes.slack_api import FakeSlack, block_problem
 from tests.slack.conftest import make_engine
 from tests.slack.helpers import fixture, live_mentions
+
+SECRET_KEY = "lab-secret-" + "k" * 32  # any long string, as the lab page takes
 
 ADAPTER = Path(__file__).resolve().parents[2] / "adapters" / "slack"
 ALLOWED = {
@@ -142,6 +146,7 @@ async def test_oauth_install_then_post_with_that_workspaces_token(tmp_path: Path
         SLACK_BOT_TOKEN=None,
         SLACK_CLIENT_ID="111.222",
         SLACK_CLIENT_SECRET="shh",
+        ACADEMICHUB_SECRET_KEY=SECRET_KEY,
     )
     web_app = create_web_app(engine, create_app(engine))
     async with TestServer(web_app, host="127.0.0.1") as server, aiohttp.ClientSession() as session:
@@ -166,6 +171,42 @@ async def test_oauth_install_then_post_with_that_workspaces_token(tmp_path: Path
     with pytest.raises(PlatformUnavailable, match="has not installed the app"):
         platform.poster(engine, type("Info", (), {"key": "slack:T0NOPE/C1"})())
     engine.close()
+    # At rest, the tokens are ciphertext that only ACADEMICHUB_SECRET_KEY opens.
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        rows = [*db.execute("SELECT bot_token, user_token FROM slack_installations")]
+        rows += [(token, None) for (token,) in db.execute("SELECT bot_token FROM slack_bots")]
+    stored = [token for row in rows for token in row if token]
+    assert stored and answer["access_token"] not in repr(rows) and not any("xox" in t for t in stored)
+    assert token_cipher(engine.settings).decrypt(rows[0][0].encode()).decode() == answer["access_token"]
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        (None, "ACADEMICHUB_SECRET_KEY is not set: the multi-workspace install"),
+        ("short", "ACADEMICHUB_SECRET_KEY is too short (5 characters, at least 32)"),
+    ],
+)
+def test_oauth_mode_does_not_start_without_a_key(
+    tmp_path: Path, slack: FakeSlack, key: str | None, says: str
+) -> None:
+    from adapters.slack.app import check_settings, create_app
+
+    engine = make_engine(
+        tmp_path / "t.db",
+        slack.url,
+        SLACK_BOT_TOKEN=None,
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="shh",
+        ACADEMICHUB_SECRET_KEY=key,
+    )
+    try:
+        for start in (lambda: check_settings(engine), lambda: create_app(engine)):
+            with pytest.raises(PlatformUnavailable) as refused:
+                start()
+            assert str(refused.value).startswith(says) and "\n" not in str(refused.value)
+    finally:
+        engine.close()
 
 
 def test_build_engine_is_untouched_by_the_adapter(tmp_path: Path) -> None:

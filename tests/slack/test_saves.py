@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Callable
 
 from bot.engine import Engine
@@ -83,15 +84,32 @@ async def test_other_reactions_and_other_messages_are_ignored(running: Running, 
     assert saved(engine, ANN) == []
 
 
-async def test_save_button_toggles_and_answers_ephemerally(running: Running, engine: Engine) -> None:
+async def test_save_button_saves_and_remove_removes_even_when_replayed(
+    running: Running, engine: Engine
+) -> None:
     ts = post_digest(engine, running.slack)
-    for n, expected in ((1, "Saved to your reading list"), (2, "Removed from your reading list")):
-        body = action_body("academichub_save", PAPER, running.slack.response_url("save"), message_ts=ts)
-        status, _, took = await running.command(body)
+    url = running.slack.response_url("save")
+    # The same Save click twice (Slack re-signs a retry; an attacker's replay is refused with
+    # 401, see test_security): the second never flips the save back.
+    for n, at in ((1, time.time() - 2), (2, time.time() - 1)):
+        body = action_body("academichub_save", PAPER, url, message_ts=ts)
+        status, _, took = await running.command_at(body, at)
         assert status == 200 and took < 3
         answer = (await running.responses(n))[n - 1]
-        assert answer["text"].startswith(expected) and answer["response_type"] == "ephemeral"
-        assert saved(engine, BOB) == ([PAPER] if n == 1 else [])
+        assert (
+            answer["text"].startswith("Saved to your reading list") and answer["response_type"] == "ephemeral"
+        )
+        assert saved(engine, BOB) == [PAPER]
+    [remove] = answer["blocks"][-1]["elements"]
+    assert remove["action_id"] == "academichub_unsave" and remove["value"] == PAPER
+    for n in (3, 4):
+        status, _, _ = await running.command_at(
+            action_body(remove["action_id"], PAPER, url), time.time() - 4 + n
+        )
+        answer = (await running.responses(n))[n - 1]
+        assert status == 200 and answer["text"].startswith("Removed from your reading list")
+        assert saved(engine, BOB) == []
+    assert answer["blocks"][-1]["elements"][0]["action_id"] == "academichub_save"
 
 
 async def test_link_buttons_are_acknowledged(running: Running) -> None:
