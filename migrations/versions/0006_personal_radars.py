@@ -1,7 +1,7 @@
 """Personal radars: a member who left the workspace is no longer posted to
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 Create Date: 2026-12-03 09:00:00
 
 A personal radar is a row of `channels` whose key names a person (`slack:T0LAB/@U0ALICE`,
@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-# TEMPORARY: 0005 (another helper's) is not on this branch yet; the lead sets this to "0005" on merge.
 down_revision = "0004"
 branch_labels = None
 depends_on = None
