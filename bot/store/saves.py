@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -120,19 +121,26 @@ def baseline_version(*, session: Session, workspace: str, user: str, paper_id: s
     )
 
 
+def _swap(session: Session, key: tuple[str, str, str], column: str, value: Any) -> Any:
+    """Set one notice column of a save; returns what it held (None when there is no save)."""
+    row = session.get(SaveRow, key, with_for_update=True)
+    if row is None:
+        return None
+    previous = getattr(row, column)
+    workspace, user, paper_id = key
+    session.execute(
+        update(SaveRow)
+        .where(SaveRow.workspace == workspace, SaveRow.user == user, SaveRow.paper_id == paper_id)
+        .values({column: value})
+    )
+    return previous
+
+
 def mark_notified(
     *, session: Session, workspace: str, user: str, paper_id: str, version: int | None
 ) -> int | None:
     """Record the version the saver has been told about; returns the previous value."""
-    row = session.get(SaveRow, (workspace, user, paper_id), with_for_update=True)
-    if row is None:
-        return None
-    previous = row.notified_version
-    session.execute(
-        update(SaveRow)
-        .where(SaveRow.workspace == workspace, SaveRow.user == user, SaveRow.paper_id == paper_id)
-        .values(notified_version=version)
-    )
+    previous: int | None = _swap(session, (workspace, user, paper_id), "notified_version", version)
     return previous
 
 
@@ -150,15 +158,7 @@ def mark_journal_notified(
     *, session: Session, workspace: str, user: str, paper_id: str, journal: str | None
 ) -> str | None:
     """Record the journal the saver has been told of; returns the previous value."""
-    row = session.get(SaveRow, (workspace, user, paper_id), with_for_update=True)
-    if row is None:
-        return None
-    previous = row.journal_notified
-    session.execute(
-        update(SaveRow)
-        .where(SaveRow.workspace == workspace, SaveRow.user == user, SaveRow.paper_id == paper_id)
-        .values(journal_notified=journal)
-    )
+    previous: str | None = _swap(session, (workspace, user, paper_id), "journal_notified", journal)
     return previous
 
 
