@@ -15,8 +15,8 @@ from bot.models import Digest, DigestEntry, Paper, Reply
 from bot.presentation import author_line, parent_title, source_line, thread_note
 
 if TYPE_CHECKING:
-    from bot.channels import ChannelInfo
     from bot.engine import Engine
+    from bot.models import ChannelInfo
 
 
 def _authors(paper: Paper, matched: list[str]) -> Text:

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bot.calendar import no_listing_reason, previous_listing_day
-from bot.channels import ChannelInfo, Channels
+from bot.channels import Channels
 from bot.config import Settings
 from bot.digests import Digests
 from bot.library import Library
-from bot.models import Digest, DigestEntry, Paper
+from bot.models import ChannelInfo, Digest, DigestEntry, Paper
 from bot.query import UsageError, parse
 from bot.radar import RadarRule, match_paper, narrow
 from bot.store import archive as repo

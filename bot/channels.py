@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.config import ChannelConfig, ConfigError
-from bot.models import person_of
+from bot.models import ChannelInfo, person_of
 from bot.query import UsageError, parse
 from bot.radar import RadarRule, parse_rule
 from bot.store import channels as repo
@@ -17,39 +16,6 @@ from bot.store.db import Database
 from bot.store.tables import ChannelRow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelInfo:
-    """What the core knows of a channel."""
-
-    key: str
-    platform: str
-    name: str | None
-    rules: tuple[RadarRule, ...]
-    schedule: str | None  # "09:00 Europe/Vienna"
-    timezone: str
-    language: str | None
-    include_replacements: bool
-    left: bool = False  # a personal radar whose member left the workspace
-
-    @property
-    def person(self) -> str | None:
-        """The member a personal radar belongs to (`U0ALICE`), None for a channel."""
-        return person_of(self.key)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def local_date(self, now: dt.datetime) -> dt.date:
-        return now.astimezone(self.zone).date()
-
-    def schedule_time(self) -> dt.time | None:
-        if not self.schedule:
-            return None
-        hh, mm = self.schedule.split()[0].split(":")
-        return dt.time(int(hh), int(mm))
 
 
 def platform_of(key: str) -> str:

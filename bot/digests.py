@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.calendar import is_listing_day, no_listing_reason
-from bot.channels import ChannelInfo, Channels
+from bot.channels import Channels
 from bot.config import Settings
 from bot.delivery import DeliveryService, Outbox, Poster, RecipientGone
 from bot.library import Library
-from bot.models import Digest, EmptyKind, Paper
+from bot.models import ChannelInfo, Digest, EmptyKind, Paper
 from bot.radar import RadarIndex
 from bot.ranking import assemble, rank
 from bot.store import deliveries as outbox_repo

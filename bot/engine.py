@@ -13,14 +13,14 @@ from collections.abc import Mapping, Sequence
 
 from bot.archive import Archive, Cursors, StoreLoading
 from bot.browse import Batch, Browse, DayView
-from bot.channels import ChannelInfo, Channels
+from bot.channels import Channels
 from bot.commands import CommandRunner, spec_for
 from bot.config import ConfigError, FileConfig, Settings, load_file_config, load_settings
 from bot.digests import Digests
 from bot.ingest import USER_AGENT, Ingestor, Progress
 from bot.library import Library
 from bot.live import LiveArxiv
-from bot.models import INTERNAL_ERROR, Caller, Digest, IngestReport, LiveRequest, Paper, Reply
+from bot.models import INTERNAL_ERROR, Caller, ChannelInfo, Digest, IngestReport, LiveRequest, Paper, Reply
 from bot.query import UsageError, parse
 from bot.sources.apis import ApiOptions
 from bot.sources.arxiv_api import ArxivClient

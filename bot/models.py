@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 from bot.ids import is_canonical_arxiv_id
+
+if TYPE_CHECKING:
+    from bot.query.model import RadarRule
 
 AnnounceType = Literal["new", "cross", "replace", "replace-cross"]
 
@@ -257,3 +261,36 @@ class LiveRequest:
     kind: Literal["author", "paper"]
     command: str  # the /papers text whose answer the look-up may extend
     caller: Caller
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """What the core knows of a channel (or of a member's personal radar)."""
+
+    key: str
+    platform: str
+    name: str | None
+    rules: tuple[RadarRule, ...]
+    schedule: str | None  # "09:00 Europe/Vienna"
+    timezone: str
+    language: str | None
+    include_replacements: bool
+    left: bool = False  # a personal radar whose member left the workspace
+
+    @property
+    def person(self) -> str | None:
+        """The member a personal radar belongs to (`U0ALICE`), None for a channel."""
+        return person_of(self.key)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, now: dt.datetime) -> dt.date:
+        return now.astimezone(self.zone).date()
+
+    def schedule_time(self) -> dt.time | None:
+        if not self.schedule:
+            return None
+        hh, mm = self.schedule.split()[0].split(":")
+        return dt.time(int(hh), int(mm))

@@ -13,9 +13,9 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.channels import ChannelInfo
     from bot.delivery import Poster
     from bot.engine import Engine
+    from bot.models import ChannelInfo
 
 log = logging.getLogger(__name__)
 

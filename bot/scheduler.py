@@ -19,9 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.calendar import EASTERN
-from bot.channels import ChannelInfo
 from bot.library import VersionNotice
-from bot.models import Digest, EmptyKind
+from bot.models import ChannelInfo, Digest, EmptyKind
 
 if TYPE_CHECKING:
     from bot.engine import Engine

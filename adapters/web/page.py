@@ -10,9 +10,8 @@ from urllib.parse import urlencode, urlsplit
 from adapters.web.i18n import STRINGS, pick_language
 from bot.browse import Batch, DayView
 from bot.calendar import no_listing_reason
-from bot.channels import ChannelInfo
 from bot.engine import Engine
-from bot.models import DigestEntry, Paper
+from bot.models import ChannelInfo, DigestEntry, Paper
 from bot.query import UsageError
 from bot.signin import Member
 

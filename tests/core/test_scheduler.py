@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels import ChannelInfo
 from bot.config import ChannelConfig
 from bot.engine import Engine
 from bot.library import VersionNotice
-from bot.models import Caller
+from bot.models import Caller, ChannelInfo
 from bot.scheduler import Scheduler, due_days
 from tests.core.test_cli import EXE
 from tests.fakes.poster import PlatformState, RecordingPoster
