@@ -107,18 +107,24 @@ def savers_to_notify(*, session: Session) -> list[tuple[SaveRow, int]]:
     return out
 
 
-def baseline_version(*, session: Session, workspace: str, user: str, paper_id: str, version: int) -> None:
-    """Set the version a saver already knows, when not set yet."""
+def _baseline(session: Session, key: tuple[str, str, str], column: str, value: Any) -> None:
+    """Set a notice column of a save when it is not set yet (what the saver knew at saving)."""
+    workspace, user, paper_id = key
     session.execute(
         update(SaveRow)
         .where(
             SaveRow.workspace == workspace,
             SaveRow.user == user,
             SaveRow.paper_id == paper_id,
-            SaveRow.notified_version.is_(None),
+            getattr(SaveRow, column).is_(None),
         )
-        .values(notified_version=version)
+        .values({column: value})
     )
+
+
+def baseline_version(*, session: Session, workspace: str, user: str, paper_id: str, version: int) -> None:
+    """Set the version a saver already knows, when not set yet."""
+    _baseline(session, (workspace, user, paper_id), "notified_version", version)
 
 
 def _swap(session: Session, key: tuple[str, str, str], column: str, value: Any) -> Any:
@@ -164,13 +170,4 @@ def mark_journal_notified(
 
 def baseline_journal(*, session: Session, workspace: str, user: str, paper_id: str, journal: str) -> None:
     """A saver who saved a paper that already names its journal needs no notice of it."""
-    session.execute(
-        update(SaveRow)
-        .where(
-            SaveRow.workspace == workspace,
-            SaveRow.user == user,
-            SaveRow.paper_id == paper_id,
-            SaveRow.journal_notified.is_(None),
-        )
-        .values(journal_notified=journal)
-    )
+    _baseline(session, (workspace, user, paper_id), "journal_notified", journal)
