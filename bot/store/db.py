@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -92,30 +93,33 @@ _NORMAL_TUNING = (
 )
 
 
-# PostgreSQL: GIN takes new tsvectors into a pending list and merges it into the index
-# when it is full; a 64 MB list merges sorted runs instead of ~150 random inserts per
+# PostgreSQL: GIN takes new rows' keys into a pending list and merges it into the index
+# when it is full; a 64 MB list merges sorted runs instead of ~300 random inserts per
 # paper. A crash loses at most the last batches with synchronous_commit off, never data
 # already committed before (and a re-load is idempotent).
 _PG_BULK = ("SET synchronous_commit = off", "SET gin_pending_list_limit = '64MB'")
+
+
+# PostgreSQL's search indexes, as migration 0008 creates them (a test compares). A load into
+# an empty store drops them and builds them once at the end, side by side on two connections
+# (a GIN build uses one core): GIN put every new row's ~300 keys into the index one by one;
+# a build sorts them all first. The loader holds an advisory lock meanwhile; a process that
+# starts, finds one missing and can take the lock (the load was killed) builds it again.
+_PG_TEXT_INDEXES = {
+    "ix_papers_search_terms": "CREATE INDEX ix_papers_search_terms ON papers USING gin (search_terms)",
+    "ix_papers_search_pairs": "CREATE INDEX ix_papers_search_pairs ON papers USING gin (search_pairs)",
+    "ix_papers_author_keys": "CREATE INDEX ix_papers_author_keys ON papers USING gin (author_keys)",
+}
 _PG_NORMAL = (
     "RESET synchronous_commit",
     "RESET gin_pending_list_limit",
     # Those that exist: another load may have dropped them (_defer_postgres_text_indexes).
-    "SELECT gin_clean_pending_list(ix) FROM unnest(ARRAY[to_regclass('ix_papers_search_tsv'), "
-    "to_regclass('ix_papers_search_pairs')]) AS ix WHERE ix IS NOT NULL",
+    "SELECT gin_clean_pending_list(ix) FROM unnest(ARRAY["
+    + ", ".join(f"to_regclass('{name}')" for name in _PG_TEXT_INDEXES)
+    + "]) AS ix WHERE ix IS NOT NULL",
 )
-
-
-# PostgreSQL's text-search GIN indexes, as migrations 0001 and 0003 create them (a test
-# compares). A load into an empty store drops them and builds each once at the end: GIN
-# put every new row's ~100 keys into a 470 MB index one by one, 236 papers/s at a million;
-# a build sorts them all first. The loader holds an advisory lock meanwhile; a process that
-# starts, finds one missing and can take the lock (the load was killed) builds it again.
-_PG_TEXT_INDEXES = {
-    "ix_papers_search_tsv": "CREATE INDEX ix_papers_search_tsv ON papers USING gin (search_tsv)",
-    "ix_papers_search_pairs": "CREATE INDEX ix_papers_search_pairs ON papers USING gin (search_pairs)",
-}
 _PG_LOAD_LOCK = 0x41484C44  # "AHLD": held by a load whose text indexes are dropped
+_PG_BUILDERS = 2  # GIN builds at once (this machine's cores)
 
 
 def _take_load_lock(raw: Any) -> bool:
@@ -153,21 +157,20 @@ def _missing_postgres_text_indexes(raw: Any) -> list[str]:
     return [name for (name,) in rows.fetchall()]
 
 
-def _build_postgres_text_indexes(raw: Any, why: str = "") -> list[str]:
-    """Build the text-search indexes that are missing (the caller holds the load lock); their
-    names. `why`, when given, is said first: a build takes minutes at a million papers.
-    StoreError when a build fails: the next process to start tries again."""
+def _build_postgres_text_indexes(raw: Any, connect: Callable[[], Any], why: str = "") -> list[str]:
+    """Build the text-search indexes that are missing (the caller holds the load lock), each on
+    a connection of its own from `connect`, up to _PG_BUILDERS at once; their names. `why`,
+    when given, is said first: a build takes a minute at a million papers. StoreError when a
+    build fails: the next process to start tries again."""
     try:
         raw.rollback()  # after a failed batch, its transaction
         missing = _missing_postgres_text_indexes(raw)
-        if missing:
-            if why:
-                log.warning("%s: building %s, minutes at a million papers", why, ", ".join(missing))
-            raw.execute("SET maintenance_work_mem = '256MB'")  # the sort of a million papers' keys
-            for name in missing:
-                raw.execute(_PG_TEXT_INDEXES[name])
-            raw.execute("RESET maintenance_work_mem")
         raw.commit()
+        if missing and why:
+            log.warning("%s: building %s, a minute or more at a million papers", why, ", ".join(missing))
+        with ThreadPoolExecutor(max_workers=_PG_BUILDERS) as pool:  # the server works; threads wait
+            for done in [pool.submit(_build_one, connect, name) for name in missing]:
+                done.result()
     except Exception as exc:  # the driver's error
         raw.rollback()
         raise StoreError(
@@ -176,14 +179,27 @@ def _build_postgres_text_indexes(raw: Any, why: str = "") -> list[str]:
     return missing
 
 
-def _repair_postgres_text_indexes(raw: Any) -> list[str]:
+def _build_one(connect: Callable[[], Any], name: str) -> None:
+    conn = connect()
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SET maintenance_work_mem = '256MB'")  # the sort of a million papers' keys
+        cursor.execute(_PG_TEXT_INDEXES[name])
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _repair_postgres_text_indexes(raw: Any, connect: Callable[[], Any]) -> list[str]:
     """Indexes a killed load left dropped, built again; none while a load holds the lock.
     Every process start runs this: when nothing is missing, it costs one query."""
     if not _missing_postgres_text_indexes(raw) or not _take_load_lock(raw):
         raw.commit()
         return []
     try:
-        return _build_postgres_text_indexes(raw, why="an interrupted bulk load dropped search indexes")
+        return _build_postgres_text_indexes(
+            raw, connect, why="an interrupted bulk load dropped search indexes"
+        )
     finally:
         _release_load_lock(raw)
 
@@ -217,7 +233,7 @@ def _refresh_statistics(conn: Connection, dialect: str) -> None:
     raw: Any = conn.connection.driver_connection
     raw.autocommit = True  # VACUUM cannot run inside a transaction
     try:
-        raw.execute("VACUUM (ANALYZE) papers, paper_author_parts, paper_categories")
+        raw.execute("VACUUM (ANALYZE) papers, paper_categories")
     finally:
         raw.autocommit = False
 
@@ -349,7 +365,7 @@ class Database:
                     _end_side_build(side, raw, loaded)
                 if deferred:
                     try:
-                        _build_postgres_text_indexes(raw)
+                        _build_postgres_text_indexes(raw, self.engine.raw_connection)
                     finally:
                         _release_load_lock(raw)
             _refresh_statistics(conn, self.dialect)
@@ -424,7 +440,9 @@ class Database:
         elif self.dialect == "postgresql":
             try:
                 with self.engine.connect() as conn:
-                    _repair_postgres_text_indexes(conn.connection.driver_connection)
+                    _repair_postgres_text_indexes(
+                        conn.connection.driver_connection, self.engine.raw_connection
+                    )
             except StoreError as exc:  # searches still answer, by scanning: not worth stopping for
                 log.warning("%s", exc)
 

@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import JSON, Date, Table, delete, func, insert, select, update
+from sqlalchemy import JSON, Date, Table, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.identity import (
@@ -24,10 +24,9 @@ from bot.identity import (
 )
 from bot.ids import canonical_id, is_canonical_arxiv_id, normalize_doi
 from bot.models import Paper, StoreCounts
-from bot.names import index_keys_of
-from bot.store import fulltext, links, pg_bulk
+from bot.store import fulltext, lexemes, links, pg_bulk
 from bot.store.db import StoreError
-from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
+from bot.store.tables import PaperCategory, PaperRow
 
 _CHUNK = 500
 _PAPERS = cast(Table, PaperRow.__table__)
@@ -55,6 +54,30 @@ def _category_terms(categories: tuple[str, ...]) -> str:
         if "." in cat:
             terms[category_token(cat.split(".", 1)[0])] = None
     return " ".join(terms)
+
+
+@lru_cache(maxsize=1 << 14)
+def _category_keys(categories: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(lexemes.key_of(token) for token in _category_terms(categories).split())
+
+
+def search_keys(
+    title: str, abstract: str, categories: Sequence[str], authors: Sequence[str]
+) -> tuple[list[int], list[int], list[int]]:
+    """PostgreSQL's search columns of a paper: (search_terms, search_pairs, author_keys)."""
+    terms, pairs = lexemes.document_keys((title, abstract), _category_keys(tuple(categories)))
+    return terms, pairs, lexemes.author_keys(authors)
+
+
+# A stored paper's PostgreSQL search keys, anew (an update; migration 0008's back-fill).
+UPDATE_SEARCH_KEYS = text(
+    "UPDATE papers SET search_terms = CAST(:terms AS bigint[]), search_pairs = CAST(:pairs AS bigint[]), "
+    "author_keys = CAST(:keys AS bigint[]) WHERE pk = :pk"
+)
+
+
+def _pg_search_values(paper: Paper) -> tuple[list[int], list[int], list[int]]:
+    return search_keys(paper.title, paper.abstract, paper.categories, paper.authors)
 
 
 def _row_values(paper: Paper) -> dict[str, Any]:
@@ -136,37 +159,29 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
     if session.get_bind().dialect.name == "sqlite":
         _insert_numbered(session, fresh)
         return
-    now = dt.datetime.now(dt.UTC)
-    if pg_bulk.active(session):
-        _copy_fresh(session, fresh, now)
-        return
-    # Core inserts (table, not ORM class) go straight to the driver's executemany.
-    session.execute(insert(_PAPERS), [{**_row_values(p), "arrived_at": _arrival(p, now)} for p in fresh])
-    by_id = dict(
-        session.execute(select(PaperRow.id, PaperRow.pk).where(PaperRow.id.in_([p.id for p in fresh]))).all()
-    )
-    items = [(by_id[p.id], p) for p in fresh]
-    _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), _author_pairs(items))
-    _insert_pairs(session, "paper_categories", ("category", "paper_pk"), _category_pairs(items))
+    _copy_fresh(session, fresh, dt.datetime.now(dt.UTC))
 
 
 def _copy_fresh(session: Session, fresh: list[Paper], now: dt.datetime) -> None:
-    """A PostgreSQL bulk load's new rows: the same values as an insert writes, by COPY (pg_bulk)."""
-    columns = _INSERT_COLUMNS[1:]
-    json_columns = {name for name in columns if isinstance(_PAPERS.c[name].type, JSON)}
+    """PostgreSQL's new rows, with their search keys, by COPY and one INSERT … SELECT (pg_bulk)."""
+    columns = (*_INSERT_COLUMNS[1:], *_PG_SEARCH_COLUMNS)
+    json_columns = {
+        name for name in columns[: -len(_PG_SEARCH_COLUMNS)] if isinstance(_PAPERS.c[name].type, JSON)
+    }
 
     def row(paper: Paper) -> list[Any]:
         values = {**_row_values(paper), "arrived_at": _arrival(paper, now)}
         for name in json_columns:
             values[name] = orjson.dumps(values[name]).decode()
-        return [values[name] for name in columns]
+        return [*(values[name] for name in columns[: -len(_PG_SEARCH_COLUMNS)]), *_pg_search_values(paper)]
 
     by_id = pg_bulk.insert_rows(session, columns, (row(p) for p in fresh))
     items = [(by_id[p.id], p) for p in fresh if p.id in by_id]
-    pg_bulk.copy_pairs(session, "paper_author_parts", ("part", "paper_pk"), _author_pairs(items))
     pg_bulk.copy_pairs(session, "paper_categories", ("category", "paper_pk"), _category_pairs(items))
 
 
+# PostgreSQL only (migration 0008): not mapped on PaperRow, as SQLite has no such columns.
+_PG_SEARCH_COLUMNS = ("search_terms", "search_pairs", "author_keys")
 _INSERT_COLUMNS = (
     "pk",
     *_PAPER_FIELDS,
@@ -251,12 +266,6 @@ def _sqlite_row(pk: int, paper: Paper, now: str) -> tuple[Any, ...]:
     )
 
 
-def _author_pairs(items: Iterable[tuple[int, Paper]]) -> list[tuple[str, int]]:
-    """PostgreSQL's author index rows (SQLite keeps the keys in FTS5: fulltext.py)."""
-    # Sorted by key, the rows land in B-tree order: far fewer page splits on bulk loads.
-    return sorted({(key, pk) for pk, p in items for author in p.authors for key in index_keys_of(author)})
-
-
 def _category_pairs(items: Iterable[tuple[int, Paper]]) -> list[tuple[str, int]]:
     return sorted({(cat, pk) for pk, p in items for cat in p.categories})
 
@@ -291,9 +300,9 @@ def _update_one(session: Session, row: Any, paper: Paper) -> None:
         _insert_pairs(
             session, "paper_categories", ("category", "paper_pk"), _category_pairs([(row.pk, paper)])
         )
-    if paper.authors != row.authors and not sqlite:
-        session.execute(delete(PaperAuthorPart).where(PaperAuthorPart.paper_pk == row.pk))
-        _insert_pairs(session, "paper_author_parts", ("part", "paper_pk"), _author_pairs([(row.pk, paper)]))
+    if not sqlite:
+        terms, pairs, keys = _pg_search_values(paper)
+        session.execute(UPDATE_SEARCH_KEYS, {"terms": terms, "pairs": pairs, "keys": keys, "pk": row.pk})
 
 
 def get_paper(*, session: Session, ref: str) -> Paper | None:

@@ -30,32 +30,36 @@ each one's TOASTed tsvector to find no phrase at all: 1.6 s.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     ColumnElement,
     Select,
-    Text,
     and_,
+    cast,
     column,
     exists,
+    false,
     func,
     literal,
     literal_column,
     or_,
     select,
     table,
+    true,
 )
 from sqlalchemy.orm import Session
 
 from bot.models import Paper
 from bot.names import author_matches, parse_author_query
+from bot.store import lexemes
 from bot.store.papers import category_token, row_to_paper
-from bot.store.tables import PaperAuthorPart, PaperCategory, PaperRow
+from bot.store.tables import PaperCategory, PaperRow
 
 # The FTS5 virtual table (created by the migration, not an ORM class); its hidden column of
 # the same name takes MATCH.
@@ -116,10 +120,10 @@ class _Filter:
     probe: ColumnElement[bool]
     estimate: Select[Any] | None = None  # SELECT of pks, capped and counted to choose the plan
     count: int | None = None  # its postings, when already counted (capped)
-    # PostgreSQL full text: the GIN test of the words alone (every match and more), and the
-    # probe's test of a given tsvector, which the candidates pass after their sort.
+    # PostgreSQL full text: the condition GIN answers (every match, and for phrases of three
+    # words or more a few more), and what a candidate's title and abstract must then hold.
     words: ColumnElement[bool] | None = None
-    test: Callable[[ColumnElement[Any]], ColumnElement[bool]] | None = None
+    keep: Callable[[str, str], bool] | None = None
     guessed: bool = True  # PostgreSQL full text: whether its estimate needs a hedging walk
     # SQLite FTS5: the postings between two keys, as a condition (see _windowed).
     ranged: Callable[[int, int, ColumnElement[Any]], ColumnElement[bool]] | None = None
@@ -162,21 +166,28 @@ def _author_filter(session: Session, name: str) -> _Filter | None:
             count=count,
             ranged=_fts5_range(_AUTHOR_FTS, matches),
         )
-    first = select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part.in_(query.first_key_choices))
-    subs = [first, *(select(PaperAuthorPart.paper_pk).where(PaperAuthorPart.part == k) for k in keys[1:])]
-    drive = subs[0] if len(subs) == 1 else subs[0].intersect(*subs[1:])
+    # PostgreSQL: the keys are numbers in `papers.author_keys` under GIN (migration 0008).
+    author_keys = _pg_keys("author_keys")
+    any_of = _key_array(lexemes.key_of(k) for k in query.first_key_choices)
+    rest = _key_array(lexemes.key_of(k) for k in keys[1:])
+    indexed = [author_keys.op("&&")(any_of), *([author_keys.op("@>")(rest)] if len(keys) > 1 else [])]
+    drive = select(PaperRow.pk).where(*indexed)
+    # The probe calls the operators' functions: the same test of the row's own array, which no
+    # index answers, so a walk stays a walk.
     probe = and_(
-        _exists(
-            session,
-            PaperAuthorPart.part.in_(query.first_key_choices),
-            PaperAuthorPart.paper_pk == PaperRow.pk,
-        ),
-        *(
-            _exists(session, PaperAuthorPart.part == k, PaperAuthorPart.paper_pk == PaperRow.pk)
-            for k in keys[1:]
-        ),
+        func.arrayoverlap(author_keys, any_of, type_=Boolean),
+        *([func.arraycontains(author_keys, rest, type_=Boolean)] if len(keys) > 1 else []),
     )
-    return _Filter(drive=drive, probe=probe, estimate=first)  # type: ignore[arg-type]
+    return _Filter(drive=drive, probe=probe, estimate=drive)
+
+
+def _pg_keys(name: str) -> ColumnElement[Any]:
+    """One of PostgreSQL's search-key columns of `papers` (not mapped: SQLite has none)."""
+    return literal_column(f"papers.{name}", ARRAY(BigInteger))
+
+
+def _key_array(keys: Iterable[int]) -> ColumnElement[Any]:
+    return cast(literal(sorted(set(keys)), ARRAY(BigInteger)), ARRAY(BigInteger))
 
 
 def _category_conditions(categories: Sequence[str]) -> ColumnElement[bool]:
@@ -233,47 +244,70 @@ def _fts5_range(
 def _postgres_text_filter(
     session: Session, positive: Sequence[str], negative: Sequence[str], categories: Sequence[str]
 ) -> _Filter:
-    """The text filter on PostgreSQL: GIN drives, `test` checks phrases and exclusions on the
-    sorted candidates, and the plan comes from an exact bound or pair estimate where there is one."""
-    tsv: ColumnElement[Any] = literal_column("papers.search_tsv")
-    cats = " | ".join(category_token(c) for c in categories)  # [a-z0-9] only, one parameter
-    tests = [func.phraseto_tsquery("english", t) for t in positive]
-    tests += [func.to_tsquery("simple", cats)] if categories else []
-    unwanted = [func.phraseto_tsquery("english", t) for t in negative]
+    """The text filter on PostgreSQL, over the search keys (migration 0008, store/lexemes.py).
 
-    # The probe calls the `@@` operator's function: the same test, but no index answers it, so
-    # a walk stays a walk (given `@@`, the planner swapped in the GIN index whenever it guessed
-    # a term rare, and rechecked every candidate). The drive asks GIN for the papers holding
-    # all the words (plainto_tsquery), which it answers exactly without reading a tsvector;
-    # phrases and exclusions are then tested on the sorted candidates (_tested_in_order).
-    def test(tsvector: ColumnElement[Any]) -> ColumnElement[bool]:
-        return and_(
-            *(func.ts_match_vq(tsvector, q, type_=Boolean) for q in tests),
-            *(~func.ts_match_vq(tsvector, q, type_=Boolean) for q in unwanted),
+    A word is one key of `search_terms`; a phrase is its adjacent pairs in `search_pairs`
+    (exactly the phrase for two words; for more, or with a stop word inside, the pairs or
+    words narrow and `holds_phrase` decides on the candidate's text); a category is its
+    token's key. GIN answers `@>` and `&&` on them exactly, reading no row."""
+    terms, pairs = _pg_keys("search_terms"), _pg_keys("search_pairs")
+    required: list[int] = []  # words every match holds
+    required_pairs: list[int] = []
+    checked: list[str] = []  # phrases the text must hold (GIN only narrows)
+    nothing = False  # a term of stop words alone matches nothing
+    for term in positive:
+        kind, keys = _phrase_keys(term)
+        nothing = nothing or kind == "none"
+        if kind == "pairs":
+            required_pairs += keys
+        elif kind == "pairs+check":
+            required_pairs += lexemes.pair_keys(lexemes.words(term))
+        else:
+            required += keys
+        if kind in ("words", "pairs+check"):
+            checked.append(term)
+    unwanted: list[ColumnElement[bool]] = []  # exact exclusions, tested by the row's arrays
+    unwanted_text: list[str] = []
+    for term in negative:
+        kind, keys = _phrase_keys(term)
+        if kind == "word":
+            unwanted.append(func.arraycontains(terms, _key_array(keys), type_=Boolean))
+        elif kind == "pairs":
+            unwanted.append(func.arraycontains(pairs, _key_array(keys), type_=Boolean))
+        elif kind != "none":
+            unwanted_text.append(term)
+    cats = _key_array(lexemes.key_of(category_token(c)) for c in categories)
+    indexed: list[ColumnElement[bool]] = [false()] if nothing else []
+    indexed += [terms.op("@>")(_key_array(required))] if required else []
+    indexed += [pairs.op("@>")(_key_array(required_pairs))] if required_pairs else []
+    indexed += [terms.op("&&")(cats)] if categories else []
+    probes: list[ColumnElement[bool]] = [false()] if nothing else []
+    probes += [func.arraycontains(terms, _key_array(required), type_=Boolean)] if required else []
+    probes += [func.arraycontains(pairs, _key_array(required_pairs), type_=Boolean)] if required_pairs else []
+    probes += [func.arrayoverlap(terms, cats, type_=Boolean)] if categories else []
+    probes += [~u for u in unwanted]
+
+    def keep(title: str, abstract: str) -> bool:
+        texts = (title, abstract)
+        return all(lexemes.holds_phrase(texts, t) for t in checked) and not any(
+            lexemes.holds_phrase(texts, t) for t in unwanted_text
         )
 
-    if not positive:
-        return _Filter(drive=None, probe=test(tsv))
-    plain = [func.plainto_tsquery("english", t) for t in positive] + tests[len(positive) :]
-    words = and_(*(tsv.op("@@")(q) for q in plain))
+    wanted = keep if checked or unwanted_text else None
+    if not indexed:  # only exclusions: everything but the excluded
+        return _Filter(drive=None, probe=and_(true(), *probes), keep=wanted)
+    words = and_(*indexed, *(~u for u in unwanted))
     drive = select(PaperRow.pk).where(words)
-    found = _Filter(drive=drive, probe=test(tsv), estimate=drive, words=words, test=test)
-    pairs, covered = _word_pairs(session, positive)
-    if pairs and covered:
-        # Every phrase is covered by its adjacent-word pairs (migration 0003): the papers holding
-        # them are read from their own GIN index, for two words exactly the phrase's matches.
-        # The planner estimates one array element well (from its most common elements, or below
-        # the rarest of them), so the pairs' estimate picks the plan, with no hedging walk; the
-        # words join the drive only as terms the pairs do not hold (single words, categories).
-        in_pairs = literal_column("papers.search_pairs").op("@>")(literal(pairs, ARRAY(Text)))
-        rest = [tsv.op("@@")(q) for t, q in zip(positive, plain, strict=False) if len(t.split()) < 2]
-        found.words = and_(in_pairs, *rest, *(tsv.op("@@")(q) for q in plain[len(positive) :]))
-        found.drive = select(PaperRow.pk).where(found.words)
-        found.estimate, found.guessed = select(PaperRow.pk).where(in_pairs), False
+    found = _Filter(drive=drive, probe=and_(*probes), estimate=drive, words=words, keep=wanted)
+    if required_pairs:
+        # The planner estimates one array element well (from its most common elements, or
+        # below the rarest of them): the pairs' estimate picks the plan, with no hedging walk.
+        found.estimate = select(PaperRow.pk).where(pairs.op("@>")(_key_array(required_pairs)))
+        found.guessed = False
     if categories:
         # The candidates are at most the categories' papers, which a B-tree counts exactly
         # (`cat:physics.bio-ph model`: 204 papers, none with the word, where the planner guessed
-        # 3,962 candidates and the hedging walk read as many tsvectors first).
+        # 3,962 candidates and the hedging walk read as many rows first).
         listed = select(PaperCategory.paper_pk).where(_category_conditions(categories))
         bound = _capped_count(session, listed, DRIVE_BELOW)
         if bound < DRIVE_BELOW:
@@ -281,21 +315,26 @@ def _postgres_text_filter(
     return found
 
 
-def _word_pairs(session: Session, terms: Sequence[str]) -> tuple[list[str], bool]:
-    """The adjacent-lexeme pairs the PostgreSQL phrases among `terms` hold ("toward intellig"), as
-    stored, and whether they cover every phrase's lexemes (not so for `"theory of everything"`,
-    whose two lexemes are two positions apart, or for a phrase of one lexeme and stop words)."""
-    phrases = [t for t in terms if len(t.split()) >= 2]
-    pairs: list[str] = []
-    covered = True
-    for phrase in phrases:
-        vector = func.to_tsvector("english", phrase)
-        found, lexemes = session.execute(
-            select(func.academichub_word_pairs(vector), func.tsvector_to_array(vector))
-        ).one()
-        pairs += found
-        covered = covered and bool(found) and {w for p in found for w in p.split()} >= set(lexemes)
-    return pairs, covered
+def _phrase_keys(term: str) -> tuple[str, list[int]]:
+    """How PostgreSQL's keys find a term: ("word", [key]); ("pairs", keys) for two adjacent
+    words, exact; ("pairs+check", its words) for a longer run of adjacent words, whose
+    pairs narrow and whose text decides; ("words", keys) for a phrase with a stop word
+    inside (`theory of everything`); ("none", []) for stop words alone."""
+    sequence = lexemes.words(term)
+    while sequence and sequence[-1] == lexemes.STOP:
+        sequence.pop()
+    while sequence and sequence[0] == lexemes.STOP:
+        sequence.pop(0)
+    keys = [k for k in sequence if k != lexemes.STOP]
+    if not keys:
+        return "none", []
+    if len(keys) == 1:
+        return "word", keys
+    if len(keys) < len(sequence):
+        return "words", keys
+    if len(keys) == 2:
+        return "pairs", lexemes.pair_keys(sequence)
+    return "pairs+check", keys
 
 
 def _filters(session: Session, spec: SearchSpec, words: Sequence[str]) -> list[_Filter]:
@@ -362,13 +401,15 @@ def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -
         # walk the newest papers first, as many as candidates are guessed: a candidate costs the
         # drive about what a paper costs the walk, so a failed walk at most doubles the cost.
         newest = round(guessed[0] * WALK_PER_GUESS)
-        found = _run(session, _query(session, spec, filters, None, newest=newest), spec, want, walking=True)
+        found = _run(
+            session, _query(session, spec, filters, None, newest=newest), spec, filters, want, walking=True
+        )
         if len(found) >= want:
             return found
         driver = guessed[1]
     if driver is None and windows:
         return _windowed(session, spec, filters, want) or []
-    return _run(session, _query(session, spec, filters, driver), spec, want, walking=driver is None)
+    return _run(session, _query(session, spec, filters, driver), spec, filters, want, walking=driver is None)
 
 
 def _windowed(
@@ -397,7 +438,7 @@ def _windowed(
         window = session.execute(newest.offset(start).limit(size)).scalars().all()
         if not window:
             break
-        found += _run(session, _window_query(spec, filters, window), spec, want - len(found))
+        found += _run(session, _window_query(spec, filters, window), spec, filters, want - len(found))
         if len(window) < size:
             break
         start, size = start + size, size * 4
@@ -457,40 +498,29 @@ def _query(
 ) -> Select[Any]:
     """Filter `driver` drives, the others probe; with `newest`, only about that many papers are walked."""
     query = select(PaperRow).where(PaperRow.linked_to.is_(None))
-    test = None
     for i, f in enumerate(filters):
-        if i == driver and f.words is not None:
-            query, test = query.where(f.words), f.test
-        elif i == driver and f.drive is not None:
+        if i == driver and f.drive is not None:
             query = query.where(PaperRow.pk.in_(_driving(session, f.drive)))
         else:
             query = query.where(f.probe)
     query = query.where(*_scope(spec))
     if newest is not None:
         return _within_newest(query, spec, newest)
-    query = _newest_first(query)
-    return query if test is None else _tested_in_order(query, test)
-
-
-def _tested_in_order(
-    query: Select[Any], test: Callable[[ColumnElement[Any]], ColumnElement[bool]]
-) -> Select[Any]:
-    """The query's candidates sorted newest first, then tested in turn until the page is full: only
-    the newest candidates pay for reading their TOASTed tsvector. The sort carries pk, date and the
-    tsvector's TOAST pointer only; OFFSET 0 keeps the planner from moving the test below it."""
-    tsvector: ColumnElement[Any] = literal_column("papers.search_tsv").label("search_tsv")
-    ordered = (
-        query.with_only_columns(PaperRow.pk, PaperRow.sort_date, tsvector).offset(0).subquery("candidates")
-    )
-    joined = select(PaperRow).join(ordered, PaperRow.pk == ordered.c.pk).where(test(ordered.c.search_tsv))
-    return joined.order_by(ordered.c.sort_date.desc().nulls_last(), ordered.c.pk.desc())
+    return _newest_first(query)
 
 
 def _run(
-    session: Session, query: Select[Any], spec: SearchSpec, want: int, walking: bool = False
+    session: Session,
+    query: Select[Any],
+    spec: SearchSpec,
+    filters: Sequence[_Filter],
+    want: int,
+    walking: bool = False,
 ) -> list[Paper]:
-    """Run the query, keeping only rows whose authors really match (the index narrows, names decide)."""
-    if not spec.authors:
+    """Run the query, keeping only rows whose authors really match (the index narrows, names
+    decide) and whose text holds the phrases the keys only narrowed (PostgreSQL)."""
+    keeps = [f.keep for f in filters if f.keep is not None]
+    if not spec.authors and not keeps:
         return [row_to_paper(r) for r in session.execute(query.limit(want)).scalars()]
     # Candidates are read as (pk, authors) only, in growing steps: a full name with a common
     # surname ("Yijun Wang") can need thousands of `wang#y` candidates for five matches,
@@ -499,14 +529,19 @@ def _run(
     # asks for a page first (`author Martin`: 9,600 papers walked for 50 candidates, 28 ms);
     # driven postings are sorted whole whatever the step, so they take a bigger one.
     queries = [parse_author_query(a) for a in spec.authors]
-    candidates = query.with_only_columns(PaperRow.pk, PaperRow.authors)
+    texts = (PaperRow.title, PaperRow.abstract) if keeps else ()
+    candidates = query.with_only_columns(PaperRow.pk, PaperRow.authors, *texts)
     winners: list[int] = []
     step, offset = (want if walking else max(want * 4, 50)), 0
     while len(winners) < want:
         rows = session.execute(candidates.offset(offset).limit(step)).all()
-        for pk, authors in rows:  # collaborations list hundreds of authors: stop at a full page
-            if len(winners) < want and all(any(author_matches(q, a) for a in authors) for q in queries):
-                winners.append(pk)
+        for row in rows:  # collaborations list hundreds of authors: stop at a full page
+            if (
+                len(winners) < want
+                and all(any(author_matches(q, a) for a in row.authors) for q in queries)
+                and all(keep(row.title or "", row.abstract or "") for keep in keeps)
+            ):
+                winners.append(row.pk)
         if len(rows) < step:
             break
         offset, step = offset + step, step * 4

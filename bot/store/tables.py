@@ -1,8 +1,9 @@
 """The database schema as typed SQLAlchemy 2 ORM classes.
 
-Full-text search lives beside these tables: an FTS5 virtual table on SQLite and a
-generated `tsvector` column with a GIN index on PostgreSQL; both are created by
-the Alembic migrations (migrations/versions), not by `create_all`.
+Full-text search lives beside these tables: FTS5 virtual tables on SQLite, and on
+PostgreSQL three `bigint[]` columns of `papers` under GIN indexes (search_terms,
+search_pairs, author_keys; bot/store/lexemes.py); both are created by the Alembic
+migrations (migrations/versions), not by `create_all`.
 """
 
 from __future__ import annotations
@@ -88,17 +89,6 @@ class PaperRow(Base):
             postgresql_where=preprint_id.is_not(None),
         ),
     )
-
-
-class PaperAuthorPart(Base):
-    """The normalized author index: one row per folded name part per paper."""
-
-    __tablename__ = "paper_author_parts"
-
-    part: Mapped[str] = mapped_column(String(128), primary_key=True)
-    paper_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-
-    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class PaperCategory(Base):

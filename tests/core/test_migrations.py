@@ -75,36 +75,45 @@ def test_a_loaded_store_upgrades_in_place(tmp_path: Path) -> None:
     db.dispose()
 
 
-def test_0003_adds_postgres_word_pairs_to_a_loaded_store_and_removes_them() -> None:
-    """A PostgreSQL store loaded before 0003 gains the pair index in place (the generated column
-    is computed for every stored paper) and loses it on downgrade; phrase answers do not change."""
+def test_0008_computes_postgres_search_keys_for_a_loaded_store_and_back() -> None:
+    """A PostgreSQL store loaded before 0008 (generated tsvector and pair columns, the author
+    table) gains the search keys in place, every stored paper computed; the answers to phrase,
+    word, category and author searches stay the same, and a downgrade restores the old columns."""
     url = postgres_url()
     if url is None:
         pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
     reset_postgres(url)
     db = Database(url)
-    command.upgrade(alembic_config(db.engine), "0002")
+    db.upgrade()
     engine = make_engine(url)
-    phrase = 'search "magnetic field"'
+    queries = ['search "magnetic field"', "search quantum", "author Balázs", "cat:hep-ph calculation"]
     try:
         engine.ingest([str(SNAPSHOT)])
-        before = [p.id for p in engine.search(phrase, limit=50)]
+        before = {q: [p.id for p in engine.search(q, limit=50)] for q in queries}
     finally:
         engine.close()
+    command.downgrade(alembic_config(db.engine), "0007")  # the old columns, computed by PostgreSQL
+    listed = "SELECT column_name FROM information_schema.columns WHERE table_name = 'papers'"
+    with db.engine.connect() as conn:
+        columns = set(conn.execute(text(listed)).scalars())
+        parts = conn.execute(text("SELECT count(DISTINCT paper_pk) FROM paper_author_parts")).scalar_one()
+        stored = conn.execute(text("SELECT count(*) FROM papers")).scalar_one()
+    assert {"search_tsv", "search_pairs"} <= columns and "search_terms" not in columns
+    assert parts == stored
     db.upgrade()
     with db.engine.connect() as conn:
         empty = conn.execute(
-            text("SELECT count(*) FROM papers WHERE cardinality(search_pairs) = 0")
+            text(
+                "SELECT count(*) FROM papers "
+                "WHERE cardinality(search_terms) = 0 OR cardinality(author_keys) = 0"
+            )
         ).scalar_one()
+        columns = set(conn.execute(text(listed)).scalars())
+    assert empty == 0 and "search_tsv" not in columns
     engine = make_engine(url)
     try:
-        assert before and [p.id for p in engine.search(phrase, limit=50)] == before
+        assert all(before.values())
+        assert {q: [p.id for p in engine.search(q, limit=50)] for q in queries} == before
     finally:
         engine.close()
-    assert empty == 0
-    command.downgrade(alembic_config(db.engine), "0002")
-    with db.engine.connect() as conn:
-        listed = "SELECT column_name FROM information_schema.columns WHERE table_name = 'papers'"
-        columns = set(conn.execute(text(listed)).scalars())
-    assert "search_pairs" not in columns and "search_tsv" in columns
     db.dispose()

@@ -1,0 +1,160 @@
+"""PostgreSQL's search keys: a paper's words, word pairs and author keys as 63-bit numbers.
+
+PostgreSQL has no FTS5. Its own `to_tsvector('english', …)` costs ~140 µs an abstract in
+the database backend, and a phrase needed a second pass for the adjacent-word pairs: a bulk
+load ran at 120-475 papers/s, bound by those generated columns. Here the loader computes
+the keys itself, in the process that parsed the paper, and the database only stores three
+`bigint[]` columns under GIN indexes (migration 0008):
+
+* `search_terms`: every word of the title and abstract, lower-cased, English stop words
+  dropped, stemmed by Snowball's English stemmer (the algorithm of PostgreSQL's `english`
+  configuration); and the category tokens (`catcs0lg9`, store.papers.category_token);
+* `search_pairs`: each pair of words at adjacent positions, within the title or within the
+  abstract (a stop word between two words breaks the pair): a phrase of two words is found
+  by its one pair, a longer one by all its pairs (a superset, checked by `holds_phrase`);
+* `author_keys`: the author index keys (bot.names.index_keys_of).
+
+Queries go through the same functions, so a stored paper and a query always agree on what a
+word is. A key is the first 63 bits of the word's BLAKE2b digest: a collision is as likely as
+two random 63-bit numbers meeting (with a million distinct words, about 1 in 10^7). A pair
+is two 31-bit halves side by side; its rare collisions only widen a candidate set that
+`holds_phrase` narrows again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import string
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+import numpy as np
+import Stemmer
+
+from bot.names import index_keys_of
+
+# PostgreSQL's english.stop (Snowball's English stop word list), as its `english`
+# configuration drops them: they still take a position, so they break a word pair.
+_STOP_LIST = """
+i me my myself we our ours ourselves you your yours yourself yourselves he him his
+himself she her hers herself it its itself they them their theirs themselves what which
+who whom this that these those am is are was were be been being have has had having do
+does did doing a an the and but if or because as until while of at by for with about
+against between into through during before after above below to from up down in out on
+off over under again further then once here there when where why how all any both each
+few more most other some such no nor not only own same so than too very s t can will
+just don should now
+"""
+STOP_WORDS = frozenset(_STOP_LIST.split())
+STOP = 0  # a stop word's place in a word sequence: it has no key and breaks pairs
+_MASK_63 = (1 << 63) - 1
+# ASCII punctuation splits words (`cross-consistency`, `$\alpha$`, `LLMs,`); a token still
+# holding other characters (`“model”`, `naïve–bayes`) goes through the Unicode word pattern.
+_SPACES = str.maketrans({c: " " for c in string.punctuation})
+_WORD = re.compile(r"[^\W_]+")
+_stemmer = Stemmer.Stemmer("english")
+# token -> key (STOP for a stop word); tokens of several words map to _COMPOUND and their keys
+# are in _compound. Bounded: a load clears it when it grows past _CACHE_LIMIT tokens.
+_keys: dict[str, int] = {}
+_compound: dict[str, tuple[int, ...]] = {}
+_COMPOUND = -1
+_CACHE_LIMIT = 1 << 20
+
+
+def key_of(text: str) -> int:
+    """A 63-bit key (positive, so PostgreSQL's bigint holds it) of one stemmed word or author key."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") & _MASK_63
+
+
+def _token_keys(token: str) -> tuple[int, ...]:
+    """A token's keys (one for a word, several for `naïve–bayes`), remembered."""
+    if len(_keys) >= _CACHE_LIMIT:
+        _keys.clear()
+        _compound.clear()
+    if token.isalnum():
+        key = _keys[token] = STOP if token in STOP_WORDS else key_of(_stemmer.stemWord(token))
+        return (key,)
+    keys = _compound[token] = tuple(k for w in _WORD.findall(token) for k in _token_keys(w))
+    _keys[token] = _COMPOUND
+    return keys
+
+
+def words(text: str) -> list[int]:
+    """The keys of a text's words in order, STOP where a stop word stands."""
+    tokens = text.lower().translate(_SPACES).split()
+    get = _keys.get
+    known = [get(t) for t in tokens]
+    if None not in known and _COMPOUND not in known:
+        return cast(list[int], known)
+    found: list[int] = []  # a word seen for the first time, or a compound
+    for token in tokens:
+        key = get(token)
+        if key is None or key == _COMPOUND:
+            found += _compound[token] if key == _COMPOUND else _token_keys(token)
+        else:
+            found.append(key)
+    return found
+
+
+def pair_keys(sequence: Sequence[int]) -> list[int]:
+    """The keys of the adjacent word pairs of a word sequence (none across a stop word)."""
+    return [_pair(a, b) for a, b in itertools.pairwise(sequence) if a and b]
+
+
+def _pair(a: int, b: int) -> int:
+    return ((a >> 32) << 31) | (b >> 32)
+
+
+def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[list[int], list[int]]:
+    """A paper's (search_terms, search_pairs), distinct and sorted, from its texts (title,
+    abstract) and extra terms (its categories' keys)."""
+    joined: list[int] = []
+    for text in texts:
+        joined += words(text)
+        joined.append(STOP)  # no pair across two texts
+    keys = np.array(joined, dtype=np.int64)
+    terms = np.unique(np.concatenate([keys[keys != STOP], np.array(extra, dtype=np.int64)]))
+    both = (keys[:-1] != STOP) & (keys[1:] != STOP)
+    pairs = np.unique(((keys[:-1] >> 32) << 31)[both] | (keys[1:] >> 32)[both])
+    return terms.tolist(), pairs.tolist()
+
+
+def holds_phrase(texts: Iterable[str], phrase: str) -> bool:
+    """True when one of the texts holds the phrase's words at the phrase's relative positions
+    (a stop word in the phrase stands for any one word, as in PostgreSQL's phrase search)."""
+    wanted = words(phrase)
+    while wanted and wanted[0] == STOP:
+        wanted.pop(0)
+    while wanted and wanted[-1] == STOP:
+        wanted.pop()
+    if not wanted:  # stop words alone match nothing, as in PostgreSQL
+        return False
+    places = [(i, k) for i, k in enumerate(wanted) if k != STOP]
+    first = wanted[0]
+    for text in texts:
+        sequence = words(text)
+        last = len(sequence) - len(wanted)
+        for start, key in enumerate(sequence):
+            if start > last:
+                break
+            if key == first and all(sequence[start + i] == k for i, k in places):
+                return True
+    return False
+
+
+_author_cache: dict[str, tuple[int, ...]] = {}
+
+
+def author_keys(authors: Iterable[str]) -> list[int]:
+    """A paper's author index keys (bot.names.index_keys_of), as 63-bit keys, distinct and sorted."""
+    found: set[int] = set()
+    for author in authors:
+        keys = _author_cache.get(author)
+        if keys is None:
+            if len(_author_cache) >= _CACHE_LIMIT:
+                _author_cache.clear()
+            keys = _author_cache[author] = tuple(key_of(k) for k in index_keys_of(author))
+        found.update(keys)
+    return sorted(found)

@@ -1,0 +1,78 @@
+"""PostgreSQL's search keys (bot/store/lexemes.py): what counts as a word, a pair, a phrase."""
+
+from __future__ import annotations
+
+import json
+
+from bot.store import lexemes
+from bot.store.papers import search_keys
+from tests.conftest import FIXTURES
+
+LISTING = FIXTURES / "corpus" / "daily_arxiv_listing_2026-06-16.jsonl"
+
+
+def key(word: str) -> int:
+    return lexemes.words(word)[0]
+
+
+def test_words_are_stemmed_lower_cased_and_stop_words_keep_their_place() -> None:
+    assert key("Networks") == key("network") == key("networking")
+    assert lexemes.words("the theory of everything") == [
+        lexemes.STOP,
+        key("theory"),
+        lexemes.STOP,
+        key("everything"),
+    ]
+    assert all(0 < k < 1 << 63 for k in lexemes.words("Evaluating LLMs graphs"))
+
+
+def test_punctuation_splits_words_and_unicode_words_stay_whole() -> None:
+    assert lexemes.words("cross-consistency") == lexemes.words("cross consistency")
+    assert lexemes.words("“Schrödinger’s” equation,") == [key("schrödinger"), key("s"), key("equation")]
+    assert lexemes.words("$\\alpha$-stable (LLMs)") == [key("alpha"), key("stable"), key("llms")]
+    assert lexemes.words("") == [] and lexemes.words(" -- ") == []
+
+
+def test_pairs_are_adjacent_words_and_a_stop_word_breaks_them() -> None:
+    sequence = lexemes.words("graph neural networks for the win")
+    pairs = lexemes.pair_keys(sequence)
+    assert len(pairs) == 2  # graph-neural, neural-network; "for the" breaks the rest
+    assert lexemes.pair_keys(lexemes.words("neural networks")) == [pairs[1]]
+    assert lexemes.pair_keys(lexemes.words("networks neural")) != [pairs[1]]  # order counts
+
+
+def test_a_document_has_its_words_pairs_and_extra_terms_distinct_and_no_pair_across_texts() -> None:
+    terms, pairs = lexemes.document_keys(("Deep networks", "Networks learn deep"), extra=[7])
+    assert terms == sorted({key("deep"), key("network"), key("learn"), 7})
+    across = lexemes.pair_keys([key("networks"), key("networks")])  # title's last, abstract's first
+    assert set(across).isdisjoint(pairs) and len(pairs) == 3
+
+
+def test_holds_phrase_checks_positions_and_lets_a_stop_word_stand_for_any_word() -> None:
+    texts = ("A theory for everything", "We study deep graph neural networks.")
+    assert lexemes.holds_phrase(texts, "theory of everything")  # `of` stands for one word, as in PostgreSQL
+    assert not lexemes.holds_phrase(texts, "theory everything")
+    assert lexemes.holds_phrase(texts, "graph neural network")
+    assert not lexemes.holds_phrase(texts, "graph networks")
+    assert not lexemes.holds_phrase(texts, "for a")  # stop words alone match nothing
+    assert not lexemes.holds_phrase(("graph neural", "networks"), "graph neural networks")
+
+
+def test_author_keys_are_the_name_index_keys_of_every_author() -> None:
+    one = lexemes.author_keys(["Philipp Grohs"])
+    both = lexemes.author_keys(["Philipp Grohs", "Anna Grohs", "Philipp Grohs"])
+    assert set(one) < set(both) and both == sorted(set(both))
+
+
+def test_the_keys_of_real_papers_are_stable_and_bounded() -> None:
+    """Computed twice (the caches cleared between), the keys of a real day's papers agree; a key
+    fits PostgreSQL's bigint."""
+    papers = [json.loads(line) for line in LISTING.read_text().splitlines()][:300]
+    first = [search_keys(p["title"], p["summary"], p["categories"], p["authors"]) for p in papers]
+    lexemes._keys.clear()
+    lexemes._compound.clear()
+    lexemes._author_cache.clear()
+    again = [search_keys(p["title"], p["summary"], p["categories"], p["authors"]) for p in papers]
+    assert first == again
+    assert all(0 <= k < 1 << 63 for terms, pairs, authors in first for k in (*terms, *pairs, *authors))
+    assert sum(len(terms) for terms, _, _ in first) / len(first) > 40  # an abstract's worth of words
