@@ -104,7 +104,13 @@ class Engine:
             LiveArxiv(arxiv),
         )
         self.browse = Browse(
-            db, settings, self.channels, self.library, summaries, self.search, lambda: self.commands.clock()
+            db,
+            self.channels,
+            self.digests,
+            self.library,
+            summaries,
+            self.search,
+            lambda: self.commands.clock(),
         )
 
     @property
