@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bot.calendar import no_listing_reason, previous_listing_day
-from bot.channels import Channels
+from bot.channels import Channels, platform_of
 from bot.digests import Digests
 from bot.library import Library
 from bot.models import ChannelInfo, Digest, DigestEntry, Paper
@@ -83,9 +83,19 @@ class Browse:
         self._lock = threading.Lock()
 
     def channels(self, platform: str, workspace: str) -> list[ChannelInfo]:
-        """The channels of one workspace (a member never sees another workspace's)."""
+        """The channels of one workspace (a member never sees another workspace's), without the
+        members' personal radars: each is only its own member's to see (`personal`)."""
         prefix = f"{platform}:{workspace}/"
-        return [info for info in self.channels_service.all() if info.key.startswith(prefix)]  # two queries
+        every = self.channels_service.all()  # two queries
+        return [info for info in every if info.key.startswith(prefix) and info.person is None]
+
+    def personal(self, key: str) -> ChannelInfo:
+        """A member's personal radar by its key (`slack:T0LAB/@U0BOB`); an empty one, not yet
+        stored, when they have none, so the page can say how to start it."""
+        info = self.channels_service.info(key)
+        if info is not None:
+            return info
+        return ChannelInfo(key, platform_of(key), None, (), None, "UTC", None, False)
 
     def archive(self, channel_key: str, limit: int = 60) -> list[tuple[dt.date, int]]:
         """Recorded digests of a channel, newest first: (day, papers)."""
