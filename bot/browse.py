@@ -14,22 +14,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from bot.calendar import no_listing_reason, previous_listing_day
-from bot.channels import Channels
-from bot.config import Settings
+from bot.channels import Channels, platform_of
 from bot.digests import Digests
 from bot.library import Library
 from bot.models import ChannelInfo, Digest, DigestEntry, Paper
 from bot.query import UsageError, parse
 from bot.radar import RadarRule, match_paper, narrow
 from bot.store import archive as repo
-from bot.store import deliveries as outbox
 from bot.store.db import Database
 from bot.summarize import SummaryService
 
 SearchPapers = Callable[[str, int, int], list[Paper]]  # (text, limit, offset): the engine's search
 
 BATCH = 5  # like the seed page and `/papers more`: 01–05, then 06–10
-PICKS_KEPT = 64
+PICKS_KEPT = 64  # previews kept: (channel, day, language) a page shows
 
 
 @dataclass(slots=True)
@@ -59,43 +57,45 @@ class DayView:
     no_listing: str | None = None  # arXiv's calendar: why this day has no listing
 
 
-@dataclass(slots=True)
-class _Pick:
-    """A channel's digest for a day as selected once, with its extractive briefing per language."""
-
-    digest: Digest
-    briefings: dict[str, str] = field(default_factory=dict)
-
-
 class Browse:
     """What the lab page reads, through the engine's services."""
 
     def __init__(
         self,
         db: Database,
-        settings: Settings,
         channels: Channels,
+        digests: Digests,
         library: Library,
         summaries: SummaryService,
         search: SearchPapers,
         clock: Callable[[], dt.datetime],
     ) -> None:
         self.db = db
-        self.settings = settings
         self.channels_service = channels
+        self.digests = digests
         self.library = library
         self.summaries = summaries
         self.search_papers = search
         self.clock = clock
         # The radar's pick for an unrecorded day costs a pass over that day's papers (~0.5 s for
         # 2,000): kept until the store changes, so "Another batch" and reloads don't pay it again.
-        self._picks: OrderedDict[tuple[object, ...], _Pick] = OrderedDict()
+        self._previews: OrderedDict[tuple[object, ...], Digest] = OrderedDict()
         self._lock = threading.Lock()
 
     def channels(self, platform: str, workspace: str) -> list[ChannelInfo]:
-        """The channels of one workspace (a member never sees another workspace's)."""
+        """The channels of one workspace (a member never sees another workspace's), without the
+        members' personal radars: each is only its own member's to see (`personal`)."""
         prefix = f"{platform}:{workspace}/"
-        return [info for info in self.channels_service.all() if info.key.startswith(prefix)]  # two queries
+        every = self.channels_service.all()  # two queries
+        return [info for info in every if info.key.startswith(prefix) and info.person is None]
+
+    def personal(self, key: str) -> ChannelInfo:
+        """A member's personal radar by its key (`slack:T0LAB/@U0BOB`); an empty one, not yet
+        stored, when they have none, so the page can say how to start it."""
+        info = self.channels_service.info(key)
+        if info is not None:
+            return info
+        return ChannelInfo(key, platform_of(key), None, (), None, "UTC", None, False)
 
     def archive(self, channel_key: str, limit: int = 60) -> list[tuple[dt.date, int]]:
         """Recorded digests of a channel, newest first: (day, papers)."""
@@ -108,36 +108,28 @@ class Browse:
 
     def day(self, info: ChannelInfo, day: dt.date, offset: int = 0, language: str = "en") -> DayView:
         """The channel's digest for `day`: as recorded, else as its radar picks it now (unsent)."""
-        pick, recorded = self._select(info, day)
-        digest = pick.digest
+        digest = self._preview(info, day, language)
         matches = [*digest.entries, *digest.more]  # the thread, then what "Show more" reaches
         shown = [replace(e) for e in matches[offset : offset + BATCH]]
-        self._fill_tldrs(shown, language)
-        briefing = digest.briefing
-        if not briefing and digest.entries:
-            if language not in pick.briefings:  # extractive, no model call; kept with the pick
-                pick.briefings[language] = self.summaries.fallback.briefing(digest.entries, language) or ""
-            briefing = pick.briefings[language]
+        self._fill_tldrs(shown, language)  # beyond the thread, TL;DRs are made when shown
         batch = Batch(shown, offset, offset + BATCH < len(matches), len(matches))
-        return DayView(info, day, recorded, briefing, batch, digest.reason, no_listing_reason(day))
+        recorded = digest.id is not None
+        return DayView(info, day, recorded, digest.briefing, batch, digest.reason, no_listing_reason(day))
 
-    def _select(self, info: ChannelInfo, day: dt.date) -> tuple[_Pick, bool]:
-        """The channel's digest for a day (recorded, or picked now) and whether it was recorded."""
+    def _preview(self, info: ChannelInfo, day: dt.date, language: str) -> Digest:
+        """The digest use-case's read-only build, kept while the store is unchanged."""
         with self.db.reading() as session:
-            recorded = outbox.get_digest(session=session, channel_key=info.key, day=day) is not None
             marker = repo.store_marker(session=session)
-        key = (info.key, info.rules, info.include_replacements, day, marker)
+        key = (info.key, info.rules, info.include_replacements, day, language, marker)
         with self._lock:
-            cached = self._picks.get(key)
+            cached = self._previews.get(key)
         if cached is None:
-            # A fresh Digests per pick: its per-build caches must not outlive one view.
-            digests = Digests(self.db, self.settings, self.channels_service, self.library, self.summaries)
-            cached = _Pick(digests.select(info, day, self.clock()))
+            cached = self.digests.preview(info, day, language, self.clock())
             with self._lock:
-                self._picks[key] = cached
-                while len(self._picks) > PICKS_KEPT:
-                    self._picks.popitem(last=False)
-        return cached, recorded
+                self._previews[key] = cached
+                while len(self._previews) > PICKS_KEPT:
+                    self._previews.popitem(last=False)
+        return cached
 
     def search(
         self,
@@ -153,7 +145,7 @@ class Browse:
             if channel is None:
                 raise UsageError("`today` needs a channel: pick one above.")
             day = day or self.default_day(channel, self.clock())
-            digest = self._select(channel, day)[0].digest
+            digest = self._preview(channel, day, language)
             everything = [*digest.entries, *digest.more]
             keep = {p.id for p in narrow([e.paper for e in everything], command.filters)}
             matching = [e for e in everything if e.paper.id in keep]

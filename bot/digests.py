@@ -205,6 +205,19 @@ class Digests:
         self._summarize([(info, digest)])
         return digest
 
+    def preview(
+        self, info: ChannelInfo, day: dt.date, language: str | None = None, now: dt.datetime | None = None
+    ) -> Digest:
+        """One channel's digest for a day as a build makes it (recorded, else its radar's pick
+        now), but read-only: nothing recorded or posted, no model asked. Thread TL;DRs come from
+        the cache or are extractive, the briefing is extractive; `language` overrides the
+        channel's. A recorded digest keeps its `id`; a pick has none."""
+        # Its own per-build caches: the lab page previews from several threads, beside builds.
+        scratch = Digests(self.db, self.settings, self.channels, self.library, self.summaries)
+        digest = scratch.select(info, day, now or dt.datetime.now(dt.UTC))
+        scratch._summarize([(info, digest)], language=language, use_model=False)
+        return digest
+
     def select(self, info: ChannelInfo, day: dt.date, now: dt.datetime) -> Digest:
         """One channel's matches for a day: a recorded digest as recorded, else fresh from its radar."""
         if info.key in self._facts(day).recorded:
@@ -225,23 +238,27 @@ class Digests:
             digest.empty, digest.reason = self._empty_reason(info, day, window.papers)
         return digest
 
-    def _summarize(self, chosen: list[tuple[ChannelInfo, Digest]]) -> None:
-        """Fill TL;DRs (one pass per language over the unique papers) and each briefing."""
+    def _summarize(
+        self, chosen: list[tuple[ChannelInfo, Digest]], *, language: str | None = None, use_model: bool = True
+    ) -> None:
+        """Fill TL;DRs (one pass per language over the unique papers) and each briefing; without
+        `use_model`, from the cache or extractive only (a preview)."""
         by_language: dict[str, list[tuple[ChannelInfo, Digest]]] = {}
         for info, digest in chosen:
             if digest.entries and not digest.briefing:
-                language = info.language or self.settings.language
-                by_language.setdefault(language, []).append((info, digest))
-        for language, pairs in by_language.items():
+                wanted = language or info.language or self.settings.language
+                by_language.setdefault(wanted, []).append((info, digest))
+        tldrs_for = self.summaries.tldrs_for if use_model else self.summaries.cached_or_extractive
+        for wanted, pairs in by_language.items():
             missing = [e.paper for _, d in pairs for e in d.entries if not e.tldr]
-            tldrs = self.summaries.tldrs_for(missing, language) if missing else {}
+            tldrs = tldrs_for(missing, wanted) if missing else {}
             for info, digest in pairs:
                 for entry in digest.entries:
                     entry.tldr = entry.tldr or tldrs.get(entry.paper.id, "")
                 if not digest.person or len(digest.entries) >= PERSONAL_BRIEFING_MIN:
                     radar_terms = [rule.value for rule in info.rules]  # themes are named otherwise
                     digest.briefing = self.summaries.briefing_for(
-                        digest.entries, language, radar_terms=radar_terms
+                        digest.entries, wanted, radar_terms=radar_terms, use_model=use_model
                     )
 
     def last_digest_days(self) -> dict[str, dt.date]:
@@ -295,6 +312,8 @@ class Digests:
 
     def _empty_reason(self, info: ChannelInfo, day: dt.date, papers: list[Paper]) -> tuple[EmptyKind, str]:
         if not info.rules:
+            if info.person:
+                return EmptyKind.NO_RADAR, "you have no radar yet: try `/papers subscribe --me cat:cs.LG`"
             return EmptyKind.NO_RADAR, "this channel has no radar yet: try `/papers subscribe cat:cs.LG`"
         if not papers:
             holiday = no_listing_reason(day)

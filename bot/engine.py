@@ -104,7 +104,13 @@ class Engine:
             LiveArxiv(arxiv),
         )
         self.browse = Browse(
-            db, settings, self.channels, self.library, summaries, self.search, lambda: self.commands.clock()
+            db,
+            self.channels,
+            self.digests,
+            self.library,
+            summaries,
+            self.search,
+            lambda: self.commands.clock(),
         )
 
     @property
@@ -209,6 +215,10 @@ class Engine:
     def workspace_channels(self, platform: str, workspace: str) -> list[ChannelInfo]:
         """The channels of one workspace or guild, with their radars."""
         return self.browse.channels(platform, workspace)
+
+    def personal_radar(self, key: str) -> ChannelInfo:
+        """A member's personal radar (`slack:T0LAB/@U0BOB`); an empty one when they have none yet."""
+        return self.browse.personal(key)
 
     def day_view(self, channel: ChannelInfo, day: dt.date, offset: int = 0, language: str = "en") -> DayView:
         """A channel's digest for a day, five papers from `offset`, with its briefing."""

@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner, URLSafeTimedSerializer
 
+from bot.models import Caller, person_of
+
 LINK_MAX_AGE = 15 * 60
 SESSION_MAX_AGE = 30 * 24 * 3600
 NOTE_MAX_AGE = 5 * 60
@@ -50,9 +52,17 @@ class Member:
         """`slack:T0LAB/U0BOB`, the form `academichub login-link --user` takes."""
         return f"{self.platform}:{self.workspace}/{self.user}"
 
+    @property
+    def personal_key(self) -> str:
+        """The member's personal radar (`slack:T0LAB/@U0BOB`), keyed as chat's `--me` keys it."""
+        return Caller(self.platform, self.workspace, "", self.user).person_key
+
     def owns_channel(self, channel_key: str) -> bool:
-        """True for channels of the member's own workspace (`slack:T0LAB/…`)."""
-        return channel_key.startswith(f"{self.platform}:{self.workspace}/")
+        """True for channels of the member's own workspace (`slack:T0LAB/…`) and for their own
+        personal radar; another member's personal radar (`slack:T0LAB/@U0ALICE`) is not theirs."""
+        if channel_key == self.personal_key:
+            return True
+        return channel_key.startswith(f"{self.platform}:{self.workspace}/") and person_of(channel_key) is None
 
     @classmethod
     def parse(cls, text: str) -> Member:

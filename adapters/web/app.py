@@ -132,19 +132,27 @@ class LabPage:
         return member, form
 
     def caller_in(self, member: Member, channel_key: str) -> Caller:
-        """The member as a chat caller in one of their workspace's channels (404 for another's)."""
-        if not member.owns_channel(channel_key):
+        """The member as a chat caller in one of their workspace's channels or their own personal
+        radar (404 for another workspace's channel and for anyone else's personal radar)."""
+        caller = Caller(member.platform, member.workspace, channel_key.rsplit("/", 1)[-1], member.user)
+        # The caller must be in the very channel asked about: `…/C0PAPERS/@U0ALICE` is not `…/@U0ALICE`.
+        if not member.owns_channel(channel_key) or caller.channel_key != channel_key:
             raise web.HTTPNotFound(text="There is no such channel in your workspace.")
-        return Caller(member.platform, member.workspace, channel_key.rsplit("/", 1)[1], member.user)
+        return caller
 
     async def remove_rule(self, request: web.Request) -> web.Response:
-        """The × on a chip: the chat command, so the same permission rules apply."""
+        """The × on a chip: the chat command, so the same permission rules apply (a channel's
+        rules are its admins' to remove; the member's own radar is theirs, as with `--me`)."""
         member, form = await self.form_of(request)
         channel = str(form.get("channel") or "")
         caller = self.caller_in(member, channel)
-        text = "unsubscribe " + " ".join(str(form.get("rule") or "").split())
-        if self.admin_check is not None:
-            caller = await self.admin_check(caller, text)
+        rule = " ".join(str(form.get("rule") or "").split())
+        if channel == member.personal_key:
+            text = f"unsubscribe --me {rule}"
+        else:
+            text = f"unsubscribe {rule}"
+            if self.admin_check is not None:
+                caller = await self.admin_check(caller, text)
         reply = await asyncio.to_thread(self.engine.handle, text, caller)
         back = Params(channel=channel, lang=str(form.get("lang") or "") or None)
         raise web.HTTPSeeOther(back.url(note=self.signin.note_token(reply.text)))

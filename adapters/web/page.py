@@ -144,7 +144,7 @@ class PageData:
     lang: str
     params: Params
     member: Member | None = None
-    channels: list[ChannelInfo] = field(default_factory=list)
+    channels: list[ChannelInfo] = field(default_factory=list)  # the workspace's, then "My radar"
     channel: ChannelInfo | None = None
     cards: list[Card] = field(default_factory=list)
     batch: Batch | None = None
@@ -161,6 +161,14 @@ class PageData:
         return STRINGS[self.lang]
 
     @property
+    def workspace_has_channels(self) -> bool:
+        return any(c.person is None for c in self.channels)
+
+    def label(self, info: ChannelInfo) -> str:
+        """What the selector calls a channel; the member's own radar is "My radar" (我的雷达)."""
+        return self.t["my_radar"] if info.person else info.name or info.key
+
+    @property
     def next_url(self) -> str | None:
         if self.batch is None or self.batch.next_offset is None:
             return None
@@ -172,7 +180,12 @@ def gather(engine: Engine, member: Member | None, params: Params, now: dt.dateti
     lang = pick_language(params.lang, None, engine.settings.language)
     if member is None:
         return PageData(lang, params, status=200)
-    channels = engine.workspace_channels(member.platform, member.workspace)
+    # The member's personal radar is one more entry, theirs alone: another member's key is not
+    # among these, so asking for it answers 404 like another workspace's channel.
+    channels = [
+        *engine.workspace_channels(member.platform, member.workspace),
+        engine.personal_radar(member.personal_key),
+    ]
     channel = _chosen(channels, params.channel)
     lang = pick_language(params.lang, channel.language if channel else None, engine.settings.language)
     data = PageData(lang, params, member, channels, channel)

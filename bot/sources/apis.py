@@ -78,6 +78,7 @@ class ApiOptions:
     lookback_days: int = 7
     max_papers: int = 1000
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic  # what pacing measures gaps with; tests pass a fake
 
     @property
     def user_agent(self) -> str:
@@ -117,18 +118,24 @@ class ApiOptions:
 class RateLimiter:
     """At most one request per `interval` seconds (NCBI: 3 a second, 10 with an API key)."""
 
-    def __init__(self, interval: float, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        interval: float,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.interval = interval
         self.sleep = sleep
+        self.clock = clock
         self._last: float | None = None
         self._lock = threading.Lock()
 
     def wait(self) -> None:
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             if self._last is not None and now - self._last < self.interval:
                 self.sleep(self.interval - (now - self._last))
-            self._last = time.monotonic()
+            self._last = self.clock()
 
 
 def get(url: str, options: ApiOptions) -> bytes:

@@ -143,7 +143,7 @@ def parse_esearch(data: bytes) -> tuple[list[str], int]:
 def fetch(query: str, options: ApiOptions, source: str) -> list[Paper]:
     """PMIDs entered in the window, then their records in batches, within NCBI's rate limit (I/O)."""
     base = options.base("pubmed")
-    limiter = RateLimiter(0.1 if options.ncbi_api_key else 0.34, options.sleep)
+    limiter = RateLimiter(0.1 if options.ncbi_api_key else 0.34, options.sleep, options.clock)
     polite: dict[str, object] = {"tool": "academichub", "email": options.contact_email}
     polite["api_key"] = options.ncbi_api_key
     since, until = options.window()

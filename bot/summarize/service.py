@@ -51,16 +51,22 @@ class SummaryService:
         return out
 
     def briefing_for(
-        self, entries: Sequence[DigestEntry], language: str, *, radar_terms: Sequence[str] = ()
+        self,
+        entries: Sequence[DigestEntry],
+        language: str,
+        *,
+        radar_terms: Sequence[str] = (),
+        use_model: bool = True,
     ) -> str:
         """The digest's briefing: the primary's when valid, else extractive ("" for an empty digest).
 
         `radar_terms` are the values of the channel's radar rules ("cs.LG", "Philipp Grohs",
         "neural operator"): the extractive themes are never named by them. The LLM is not told.
+        Without `use_model` the briefing is extractive: no request, no tokens (a page view).
         """
         if not entries:
             return ""
-        if self.primary is not None:
+        if self.primary is not None and use_model:
             try:
                 text = self.primary.briefing(entries, language)
             except Exception:  # a summary is never worth failing a digest over

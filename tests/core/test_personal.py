@@ -137,3 +137,33 @@ def test_an_unknown_channel_error_lists_channels_not_people(sqlite_engine: Engin
     assert "console:lab" in str(err.value) and "@" not in str(err.value)
     reply = sqlite_engine.handle("radar", Caller("console", "local", "lab", "bob"))
     assert "Grohs" not in reply.text  # the channel's radar holds nobody's personal rules
+
+
+def test_a_preview_selects_as_a_build_does_but_records_posts_and_asks_nothing(
+    db_url: str, engine_factory: Callable[..., Engine], tmp_path: Path
+) -> None:
+    """The lab page's read of a day: `Digests.preview`, the build's own selection, read-only."""
+    with FakeOpenAI() as fake:
+        engine = llm_engine(engine_factory, db_url, fake, tmp_path, channels=[LAB])
+        me(engine, "ann", 'subscribe --me author:"Philipp Grohs"')
+        me(engine, "bob", "subscribe --me keyword:operator")
+        infos = {key: engine.channels.info(key) for key in ("console:lab", "console:@ann", "console:@bob")}
+        lab_info = infos["console:lab"]
+        assert lab_info is not None
+        previews = {key: engine.digests.preview(info, DAY) for key, info in infos.items() if info}
+        assert fake.request_count == 0 and engine.digest_archive("console:lab") == []
+        lab, ann, bob = previews.values()
+        assert lab.id is None and len(lab.entries) == 13 and lab.briefing  # extractive
+        assert all(e.tldr and not e.tldr.startswith("Model") for e in lab.entries)
+        assert [e.paper.id for e in ann.entries] == ["2606.16028"] and ann.briefing == ""  # under 5
+        assert len(bob.entries) == 7 and bob.briefing and not bob.briefing.startswith("Model")
+        built = {d.channel: d for d in engine.digests.build_each([(i, DAY) for i in infos.values() if i])}
+        for key, preview in previews.items():
+            assert [e.paper.id for e in preview.entries] == [e.paper.id for e in built[key].entries]
+        [posted] = engine.digests.post_all(channel="console:lab", day=DAY)
+        requests = fake.request_count
+        again = engine.digests.preview(lab_info, DAY)
+        assert again.id is not None and again.id == posted.id  # the recorded digest, as recorded
+        assert again.briefing == posted.briefing and again.briefing.startswith("Model briefing")
+        assert [e.paper.id for e in again.entries] == [e.paper.id for e in posted.entries]
+        assert fake.request_count == requests

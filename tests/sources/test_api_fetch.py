@@ -119,12 +119,47 @@ def serve_pubmed(server: FeedServer) -> None:
     )
 
 
+class PacingClock:
+    """Monotonic time that moves only when the client sleeps, read where the client starts each
+    request: the spacing asserted is the client's own, not arrival times at a stand-in on a loaded
+    machine (which jitter both ways). Without pacing nothing sleeps and every gap is 0."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.starts: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def gaps(self) -> list[float]:
+        return [b - a for a, b in itertools.pairwise(self.starts)]
+
+
+@pytest.fixture
+def pacing(monkeypatch: pytest.MonkeyPatch) -> PacingClock:
+    """Records the clock at each request PubMed's client starts (its one `get`)."""
+    clock = PacingClock()
+    real_get = pubmed_module.get
+
+    def get(url: str, opts: ApiOptions) -> bytes:
+        clock.starts.append(clock())
+        return real_get(url, opts)
+
+    monkeypatch.setattr(pubmed_module, "get", get)
+    return clock
+
+
 def test_pubmed_esearch_then_efetch_in_batches_with_key(
-    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch, pacing: PacingClock
 ) -> None:
     monkeypatch.setattr(pubmed_module, "BATCH", 20)
     serve_pubmed(feed_server)
-    opts = options(feed_server, ncbi_api_key="k3y", contact_email="lab@example.org")
+    opts = options(
+        feed_server, ncbi_api_key="k3y", contact_email="lab@example.org", clock=pacing, sleep=pacing.sleep
+    )
     feed = fetch_source(parse_source_spec("pubmed:machine learning[tiab]"), opts)  # type: ignore[arg-type]
     (search,) = query_of(feed_server, "/esearch.fcgi")
     assert search["term"] == ["machine learning[tiab]"] and search["datetype"] == ["edat"]
@@ -139,18 +174,19 @@ def test_pubmed_esearch_then_efetch_in_batches_with_key(
     assert len(feed.papers) == 3  # the two-article answer twice (once each), then the structured one
     structured = next(p for p in feed.papers if p.id == "10.1136/oemed-2017-104431")
     assert structured.abstract.startswith("OBJECTIVES: ")
-    times = [r.at for r in feed_server.requests]
-    assert all(b - a >= 0.09 for a, b in itertools.pairwise(times))  # 10 a second with a key
+    assert len(pacing.starts) == len(feed_server.requests) == 4
+    assert all(gap >= 0.1 - 1e-9 for gap in pacing.gaps())  # 10 a second with a key
 
 
 def test_pubmed_without_key_keeps_to_three_a_second(
-    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch, pacing: PacingClock
 ) -> None:
     monkeypatch.setattr(pubmed_module, "BATCH", 25)
     serve_pubmed(feed_server)
-    fetch_source(parse_source_spec("pubmed:x"), options(feed_server))  # type: ignore[arg-type]
-    times = [r.at for r in feed_server.requests]
-    assert len(times) == 3 and all(b - a >= 0.32 for a, b in itertools.pairwise(times))
+    opts = options(feed_server, clock=pacing, sleep=pacing.sleep)
+    fetch_source(parse_source_spec("pubmed:x"), opts)  # type: ignore[arg-type]
+    assert len(pacing.starts) == len(feed_server.requests) == 3
+    assert all(gap >= 0.34 - 1e-9 for gap in pacing.gaps())
     assert "api_key" not in feed_server.requests[0].query
 
 

@@ -20,7 +20,13 @@ def test_channels_day_batches_archive_and_marker(db_url: str, engine_factory: Ca
     engine.arxiv = None
     engine.ingest([str(DEMO_DAY_FEED)])
     engine.channels.ensure("slack:T0LA/C0NOT")  # a workspace whose id is a prefix of another's
+    alice = "slack:T0LAB/@U0ALICE"
+    engine.handle("subscribe --me cat:cs.RO", Caller("slack", "T0LAB", "C0PAPERS", "U0ALICE"))
+    # A member's personal radar is not one of the workspace's channels: only they get it.
     assert [c.key for c in engine.workspace_channels("slack", "T0LAB")] == [CHANNEL, ZH_CHANNEL]
+    assert [r.text for r in engine.personal_radar(alice).rules] == ["cat:cs.RO"]
+    nobody = engine.personal_radar("slack:T0LAB/@U0NOBODY")
+    assert nobody.rules == () and engine.channels.info(nobody.key) is None
     assert [c.key for c in engine.workspace_channels("slack", "T0OTHER")] == [OTHER]
     info = engine.channels.info(CHANNEL)
     assert info is not None
