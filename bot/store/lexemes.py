@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import Stemmer
 
 from bot.names import index_keys_of
@@ -107,9 +108,13 @@ def _pair(a: int, b: int) -> int:
     return ((a >> 32) << 31) | (b >> 32)
 
 
-def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[list[int], list[int]]:
+Keys = npt.NDArray[np.int64]
+
+
+def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[Keys, Keys]:
     """A paper's (search_terms, search_pairs), distinct and sorted, from its texts (title,
-    abstract) and extra terms (its categories' keys)."""
+    abstract) and extra terms (its categories' keys). Arrays: a bulk load writes them to
+    PostgreSQL in binary without a Python int per key (pg_bulk.bigint_array)."""
     joined: list[int] = []
     for text in texts:
         joined += words(text)
@@ -118,7 +123,7 @@ def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[list
     terms = np.unique(np.concatenate([keys[keys != STOP], np.array(extra, dtype=np.int64)]))
     both = (keys[:-1] != STOP) & (keys[1:] != STOP)
     pairs = np.unique(((keys[:-1] >> 32) << 31)[both] | (keys[1:] >> 32)[both])
-    return terms.tolist(), pairs.tolist()
+    return terms, pairs
 
 
 def holds_phrase(texts: Iterable[str], phrase: str) -> bool:
@@ -147,7 +152,7 @@ def holds_phrase(texts: Iterable[str], phrase: str) -> bool:
 _author_cache: dict[str, tuple[int, ...]] = {}
 
 
-def author_keys(authors: Iterable[str]) -> list[int]:
+def author_keys(authors: Iterable[str]) -> Keys:
     """A paper's author index keys (bot.names.index_keys_of), as 63-bit keys, distinct and sorted."""
     found: set[int] = set()
     for author in authors:
@@ -157,4 +162,4 @@ def author_keys(authors: Iterable[str]) -> list[int]:
                 _author_cache.clear()
             keys = _author_cache[author] = tuple(key_of(k) for k in index_keys_of(author))
         found.update(keys)
-    return sorted(found)
+    return np.array(sorted(found), dtype=np.int64)

@@ -63,7 +63,7 @@ def _category_keys(categories: tuple[str, ...]) -> tuple[int, ...]:
 
 def search_keys(
     title: str, abstract: str, categories: Sequence[str], authors: Sequence[str]
-) -> tuple[list[int], list[int], list[int]]:
+) -> tuple[lexemes.Keys, lexemes.Keys, lexemes.Keys]:
     """PostgreSQL's search columns of a paper: (search_terms, search_pairs, author_keys)."""
     terms, pairs = lexemes.document_keys((title, abstract), _category_keys(tuple(categories)))
     return terms, pairs, lexemes.author_keys(authors)
@@ -76,7 +76,13 @@ UPDATE_SEARCH_KEYS = text(
 )
 
 
-def _pg_search_values(paper: Paper) -> tuple[list[int], list[int], list[int]]:
+def search_key_values(paper: Paper) -> dict[str, list[int]]:
+    """UPDATE_SEARCH_KEYS's parameters for a paper."""
+    terms, pairs, keys = _pg_search_values(paper)
+    return {"terms": terms.tolist(), "pairs": pairs.tolist(), "keys": keys.tolist()}
+
+
+def _pg_search_values(paper: Paper) -> tuple[lexemes.Keys, lexemes.Keys, lexemes.Keys]:
     return search_keys(paper.title, paper.abstract, paper.categories, paper.authors)
 
 
@@ -173,7 +179,8 @@ def _copy_fresh(session: Session, fresh: list[Paper], now: dt.datetime) -> None:
         values = {**_row_values(paper), "arrived_at": _arrival(paper, now)}
         for name in json_columns:
             values[name] = orjson.dumps(values[name]).decode()
-        return [*(values[name] for name in columns[: -len(_PG_SEARCH_COLUMNS)]), *_pg_search_values(paper)]
+        keys = (pg_bulk.bigint_array(k) for k in _pg_search_values(paper))
+        return [*(values[name] for name in columns[: -len(_PG_SEARCH_COLUMNS)]), *keys]
 
     by_id = pg_bulk.insert_rows(session, columns, (row(p) for p in fresh))
     items = [(by_id[p.id], p) for p in fresh if p.id in by_id]
@@ -301,8 +308,7 @@ def _update_one(session: Session, row: Any, paper: Paper) -> None:
             session, "paper_categories", ("category", "paper_pk"), _category_pairs([(row.pk, paper)])
         )
     if not sqlite:
-        terms, pairs, keys = _pg_search_values(paper)
-        session.execute(UPDATE_SEARCH_KEYS, {"terms": terms, "pairs": pairs, "keys": keys, "pk": row.pk})
+        session.execute(UPDATE_SEARCH_KEYS, {"pk": row.pk, **search_key_values(paper)})
 
 
 def get_paper(*, session: Session, ref: str) -> Paper | None:

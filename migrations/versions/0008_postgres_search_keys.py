@@ -43,7 +43,8 @@ INDEXES = {
 
 
 def _backfill() -> None:
-    from bot.store.papers import UPDATE_SEARCH_KEYS, search_keys  # as the store computes them
+    from bot.models import Paper
+    from bot.store.papers import UPDATE_SEARCH_KEYS, search_key_values  # as the store computes them
 
     conn = op.get_bind()
     last = 0
@@ -60,8 +61,10 @@ def _backfill() -> None:
         for pk, title, abstract, categories, authors in rows:
             cats = categories if isinstance(categories, list) else json.loads(categories or "[]")
             names = authors if isinstance(authors, list) else json.loads(authors or "[]")
-            terms, pairs, keys = search_keys(title or "", abstract or "", cats, names)
-            values.append({"pk": pk, "terms": terms, "pairs": pairs, "keys": keys})
+            paper = Paper(
+                id=str(pk), title=title or "", abstract=abstract or "", categories=cats, authors=names
+            )
+            values.append({"pk": pk, **search_key_values(paper)})
         conn.execute(UPDATE_SEARCH_KEYS, values)
 
 

@@ -43,7 +43,7 @@ def test_pairs_are_adjacent_words_and_a_stop_word_breaks_them() -> None:
 
 def test_a_document_has_its_words_pairs_and_extra_terms_distinct_and_no_pair_across_texts() -> None:
     terms, pairs = lexemes.document_keys(("Deep networks", "Networks learn deep"), extra=[7])
-    assert terms == sorted({key("deep"), key("network"), key("learn"), 7})
+    assert terms.tolist() == sorted({key("deep"), key("network"), key("learn"), 7})
     across = lexemes.pair_keys([key("networks"), key("networks")])  # title's last, abstract's first
     assert set(across).isdisjoint(pairs) and len(pairs) == 3
 
@@ -61,18 +61,23 @@ def test_holds_phrase_checks_positions_and_lets_a_stop_word_stand_for_any_word()
 def test_author_keys_are_the_name_index_keys_of_every_author() -> None:
     one = lexemes.author_keys(["Philipp Grohs"])
     both = lexemes.author_keys(["Philipp Grohs", "Anna Grohs", "Philipp Grohs"])
-    assert set(one) < set(both) and both == sorted(set(both))
+    assert set(one.tolist()) < set(both.tolist()) and both.tolist() == sorted(set(both.tolist()))
 
 
 def test_the_keys_of_real_papers_are_stable_and_bounded() -> None:
     """Computed twice (the caches cleared between), the keys of a real day's papers agree; a key
     fits PostgreSQL's bigint."""
     papers = [json.loads(line) for line in LISTING.read_text().splitlines()][:300]
-    first = [search_keys(p["title"], p["summary"], p["categories"], p["authors"]) for p in papers]
+
+    def keys() -> list[list[list[int]]]:
+        found = [search_keys(p["title"], p["summary"], p["categories"], p["authors"]) for p in papers]
+        return [[k.tolist() for k in paper] for paper in found]
+
+    first = keys()
     lexemes._keys.clear()
     lexemes._compound.clear()
     lexemes._author_cache.clear()
-    again = [search_keys(p["title"], p["summary"], p["categories"], p["authors"]) for p in papers]
+    again = keys()
     assert first == again
     assert all(0 <= k < 1 << 63 for terms, pairs, authors in first for k in (*terms, *pairs, *authors))
     assert sum(len(terms) for terms, _, _ in first) / len(first) > 40  # an abstract's worth of words

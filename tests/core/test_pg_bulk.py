@@ -81,7 +81,7 @@ def test_a_copy_load_writes_every_column_the_ordinary_path_writes(
     assert bulk == ordinary  # search keys, title_hash, categories … alike
     for row in bulk.values():  # the keys the search looks up: the store's own function of the paper
         keys = paper_repo.search_keys(row["title"], row["abstract"], row["categories"], row["authors"])
-        assert (row["search_terms"], row["search_pairs"], row["author_keys"]) == keys
+        assert [row["search_terms"], row["search_pairs"], row["author_keys"]] == [k.tolist() for k in keys]
     journal = bulk["10.1103/physrevd.76.013009"]
     assert journal["arrived"] and journal["title_hash"] is not None and journal["preprint_id"] == "0704.0001"
     assert not bulk["0704.0001"]["arrived"]
