@@ -13,8 +13,8 @@ on the scratch file. Other processes' paper writes are refused with a clear mess
 it ends (their index entries would be overwritten by the copy), and a process that finds
 the mark with no builder alive (it crashed) rebuilds both indexes from `papers`.
 
-PostgreSQL needs none of this: its tsvector is a generated column and its author index a
-table, written by the repository in papers.py.
+PostgreSQL needs none of this: its search keys are bigint[] columns of `papers`, computed
+by the loader (lexemes.py) and written with the rows by the repository in papers.py.
 """
 
 from __future__ import annotations

@@ -165,7 +165,7 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
     if session.get_bind().dialect.name == "sqlite":
         _insert_numbered(session, fresh)
         return
-    _copy_fresh(session, fresh, dt.datetime.now(dt.UTC))
+    _copy_fresh(session, fresh, dt.datetime.now(dt.UTC))  # a day's few papers as a load's many
 
 
 def _copy_fresh(session: Session, fresh: list[Paper], now: dt.datetime) -> None:

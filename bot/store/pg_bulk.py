@@ -1,16 +1,15 @@
-"""PostgreSQL bulk loads: new papers go in by COPY and one set-based INSERT … SELECT.
+"""PostgreSQL's new papers go in by a binary COPY and one set-based INSERT … SELECT.
 
 The repository (papers.py) still decides everything: which ids are already stored, how a
 stored paper merges with a newer one, how journal items and preprints link. Only the rows
-it has found to be new come here, during a bulk load (`Database.bulk_loading`), instead of
-an executemany of one parameter set per row:
+it has found to be new come here, with their search keys (lexemes.py), instead of an
+executemany of one parameter set per row:
 
-1. the batch is COPYed into a session-private staging table (TEMP: never WAL-logged, like
-   an UNLOGGED table, and no two loads can see each other's rows);
-2. one `INSERT INTO papers … SELECT … FROM staging` moves them, in the batch's order, and
-   PostgreSQL computes the generated search columns (tsvector, word pairs) for the whole
-   set in that one statement; the keys come back with RETURNING;
-3. the author and category index rows are COPYed straight into their tables.
+1. the batch is COPYed, in binary, into a session-private staging table (TEMP: never
+   WAL-logged, like an UNLOGGED table, and no two loads can see each other's rows);
+2. one `INSERT INTO papers … SELECT … FROM staging` moves them in the batch's order; the
+   keys come back with RETURNING;
+3. the category rows are COPYed straight into their table.
 
 A row another writer stored in between (same id) is left as that writer stored it
 (ON CONFLICT DO NOTHING) rather than failing the load.

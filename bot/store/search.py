@@ -1,7 +1,7 @@
 """Search over the local store: the author index, categories, dates and each engine's full-text index.
 
 One function, `search_papers`, serves `/papers author|search|cat|today` on SQLite (FTS5)
-and PostgreSQL (tsvector + GIN). User text only ever reaches the database as bound
+and PostgreSQL (bigint[] search keys under GIN, migration 0008 and lexemes.py). User text only ever reaches the database as bound
 parameters; FTS5 terms are quoted so its query syntax cannot be injected.
 
 Results are newest first. Two plans answer that fast at a million papers: when some
@@ -18,13 +18,12 @@ alone takes tens of milliseconds. The planner's estimate (EXPLAIN: nothing is re
 in for the count. Where it is only a guess (words the statistics do not list, several
 words at once, which it takes as independent), it is hedged: the newest papers are walked
 first, as many as candidates are guessed, and only then do the candidates drive, taken
-from GIN (exact, no row read), sorted newest first and tested one by one until a page is
-full. Two cases need no guess. With categories, a B-tree counts the categories' papers
-exactly, and they bound the candidates. A phrase is found by its adjacent-word pairs
-(migration 0003: "toward intellig"), which GIN keeps under an index of their own, and a
-single pair the planner estimates well; by its words alone, as GIN keeps no positions,
-`search "cross consistency"` had ~50,000 candidates (the planner's estimate) and re-read
-each one's TOASTed tsvector to find no phrase at all: 1.6 s.
+from GIN (exact, no row read) and sorted newest first. Two cases need no guess. With
+categories, a B-tree counts the categories' papers exactly, and they bound the
+candidates. A phrase is found by its adjacent-word pairs (`search_pairs`), which GIN keeps
+under an index of their own, and a single pair the planner estimates well; by its words
+alone, as GIN keeps no positions, `search "cross consistency"` had ~50,000 candidates and
+read each one to find no phrase at all: 1.6 s.
 """
 
 from __future__ import annotations
