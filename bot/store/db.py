@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store import fulltext, pg_bulk
+from bot.store import fulltext
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +215,6 @@ def _session_on(conn: Connection, index: fulltext.IndexWriter | None) -> Iterato
     with Session(bind=conn, expire_on_commit=False) as session, session.begin():
         if index is not None:
             session.info[fulltext.INDEX_WRITER] = index
-        if conn.dialect.name == "postgresql":  # new rows by COPY and INSERT … SELECT
-            session.info[pg_bulk.COPY_INSERTS] = True
         yield session
 
 

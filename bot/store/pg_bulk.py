@@ -25,13 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-COPY_INSERTS = "pg_copy_inserts"  # Session.info key: set on a bulk load's PostgreSQL sessions
 STAGING = "papers_staging"
-
-
-def active(session: Session) -> bool:
-    """True when this session belongs to a PostgreSQL bulk load."""
-    return bool(session.info.get(COPY_INSERTS))
 
 
 def _staging(cursor: Any, columns: Sequence[str]) -> None:

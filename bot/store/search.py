@@ -1,8 +1,9 @@
 """Search over the local store: the author index, categories, dates and each engine's full-text index.
 
 One function, `search_papers`, serves `/papers author|search|cat|today` on SQLite (FTS5)
-and PostgreSQL (bigint[] search keys under GIN, migration 0008 and lexemes.py). User text only ever reaches the database as bound
-parameters; FTS5 terms are quoted so its query syntax cannot be injected.
+and PostgreSQL (bigint[] search keys under GIN, migration 0008 and lexemes.py). User text
+only ever reaches the database as bound parameters; FTS5 terms are quoted so its query
+syntax cannot be injected.
 
 Results are newest first. Two plans answer that fast at a million papers: when some
 filter is selective (a rare author, a rare word), its postings drive and the few rows are
