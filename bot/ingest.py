@@ -177,14 +177,24 @@ class Ingestor:
             # Parsed here, in the loader's thread: a parsing thread beside it made every row
             # SQLite hands back wait for the GIL (up to the 5 ms switch interval), and the
             # full-text work that is worth a second core runs in its own process (fulltext.py).
-            for batch in _batches(papers, BULK_BATCH):
-                with bulk_session() as session:
+            # One batch ahead: the next batch's preparation (PostgreSQL's search keys, in a
+            # second process) runs while this one is stored.
+            batches = _batches(papers, BULK_BATCH)
+            batch = next(batches, None)
+            if batch is not None:
+                bulk_session.prepare(batch)
+            while batch is not None:
+                following = next(batches, None)  # parsed while the batch's keys are computed
+                if following is not None:
+                    bulk_session.prepare(following)
+                with bulk_session(batch) as session:
                     counts = paper_repo.upsert_papers(session=session, papers=batch)
                 result.new += counts.new
                 result.updated += counts.updated
                 result.unchanged += counts.unchanged
                 if progress:
                     progress(source, result.new + result.updated + result.unchanged)
+                batch = following
         if stats.bad:
             if not stats.papers:
                 raise FeedError(f"no paper in {stats.lines} lines of JSON ({stats.errors[0]})")

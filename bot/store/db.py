@@ -9,7 +9,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store import fulltext
+from bot.store import fulltext, pg_bulk
 
 log = logging.getLogger(__name__)
 
@@ -210,12 +210,32 @@ def _tune(raw: Any, statements: Sequence[str]) -> None:
     raw.commit()  # no-op for pysqlite in autocommit; ends psycopg's implicit transaction
 
 
-@contextmanager
-def _session_on(conn: Connection, index: fulltext.IndexWriter | None) -> Iterator[Session]:
-    with Session(bind=conn, expire_on_commit=False) as session, session.begin():
-        if index is not None:
-            session.info[fulltext.INDEX_WRITER] = index
-        yield session
+class BulkSessions:
+    """A bulk load's sessions, one per batch, on its one tuned connection."""
+
+    def __init__(
+        self, conn: Connection, index: fulltext.IndexWriter | None, keys: pg_bulk.KeyPrefetch | None
+    ) -> None:
+        self.conn = conn
+        self.index = index
+        self.keys = keys
+
+    def prepare(self, papers: Sequence[Any]) -> None:
+        """Papers to be stored after the current batch: PostgreSQL starts on their search keys
+        in its second process (pg_bulk.KeyPrefetch); SQLite has nothing to do ahead."""
+        if self.keys is not None:
+            self.keys.prepare(papers)
+
+    @contextmanager
+    def __call__(self, papers: Sequence[Any] = ()) -> Iterator[Session]:
+        """A session in a transaction for storing `papers` (the batch prepared, if it was)."""
+        with Session(bind=self.conn, expire_on_commit=False) as session, session.begin():
+            if self.index is not None:
+                session.info[fulltext.INDEX_WRITER] = self.index
+            if self.keys is not None:
+                self.keys.use(papers)
+                session.info[pg_bulk.KEYS] = self.keys
+            yield session
 
 
 def _refresh_statistics(conn: Connection, dialect: str) -> None:
@@ -330,13 +350,14 @@ class Database:
             yield session
 
     @contextmanager
-    def bulk_loading(self) -> Iterator[Callable[[], AbstractContextManager[Session]]]:
+    def bulk_loading(self) -> Iterator[BulkSessions]:
         """Session factory for a bulk load: one connection tuned for big batches; planner
         statistics are refreshed afterwards (the search plans lean on them at a million rows).
 
         Into an empty SQLite file, the full-text indexes are built on a second core
         (fulltext.SideBuild) and moved in at the end; into an empty PostgreSQL store, the
-        text-search indexes are built once, after the rows."""
+        text-search indexes are built once, after the rows, and the papers' search keys are
+        computed one batch ahead in a second process (`BulkSessions.prepare`)."""
         with self.engine.connect() as conn:
             raw: Any = conn.connection.driver_connection
             bulk, normal = (
@@ -345,19 +366,23 @@ class Database:
             _tune(raw, bulk)
             side: fulltext.SideBuild | None = None
             checkpoints: _WalCheckpointer | None = None
+            keys: pg_bulk.KeyPrefetch | None = None
             deferred = loaded = False
             try:
                 path = self.sqlite_path
                 side = self._start_side_build(raw)
                 checkpoints = _WalCheckpointer(path) if path is not None else None
                 deferred = self.dialect == "postgresql" and _defer_postgres_text_indexes(raw)
-                yield lambda: _session_on(conn, side)
+                keys = pg_bulk.KeyPrefetch() if self.dialect == "postgresql" else None
+                yield BulkSessions(conn, side, keys)
                 loaded = True
             except fulltext.IndexBuildError as exc:
                 raise StoreError(str(exc)) from None
             finally:
                 if checkpoints is not None:
                     checkpoints.stop()
+                if keys is not None:
+                    keys.close()
                 _tune(raw, normal)  # before the copy: FTS5 settings are written through the index
                 if side is not None:
                     _end_side_build(side, raw, loaded)

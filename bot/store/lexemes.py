@@ -8,7 +8,7 @@ the keys itself, in the process that parsed the paper, and the database only sto
 
 * `search_terms`: every word of the title and abstract, lower-cased, English stop words
   dropped, stemmed by Snowball's English stemmer (the algorithm of PostgreSQL's `english`
-  configuration); and the category tokens (`catcs0lg9`, store.papers.category_token);
+  configuration); and the category tokens (`catcs0lg9`, category_token);
 * `search_pairs`: each pair of words at adjacent positions, within the title or within the
   abstract (a stop word between two words breaks the pair): a phrase of two words is found
   by its one pair, a longer one by all its pairs (a superset, checked by `holds_phrase`);
@@ -28,6 +28,7 @@ import itertools
 import re
 import string
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import cast
 
 import numpy as np
@@ -163,3 +164,39 @@ def author_keys(authors: Iterable[str]) -> Keys:
             keys = _author_cache[author] = tuple(key_of(k) for k in index_keys_of(author))
         found.update(keys)
     return np.array(sorted(found), dtype=np.int64)
+
+
+def category_token(category: str) -> str:
+    """One full-text token for a category (`cs.IT` -> `catcs0it9`), so `cat:X word` is a single
+    full-text query. Only [a-z0-9]: every engine's tokenizer keeps it whole, and the final
+    digit stops stemmers from touching it."""
+    folded = category.lower().replace(".", "0").replace("-", "1")
+    return "cat" + "".join(c if c.isascii() and c.isalnum() else "2" for c in folded) + "9"
+
+
+def category_terms(categories: Sequence[str]) -> str:
+    """The full-text tokens of a paper's categories: each one and its archive (`cs.IT` -> also `cs`)."""
+    return _category_terms(tuple(categories))
+
+
+@lru_cache(maxsize=1 << 14)  # a few thousand category combinations cover a million papers
+def _category_terms(categories: tuple[str, ...]) -> str:
+    terms: dict[str, None] = {}
+    for cat in categories:
+        terms[category_token(cat)] = None
+        if "." in cat:
+            terms[category_token(cat.split(".", 1)[0])] = None
+    return " ".join(terms)
+
+
+@lru_cache(maxsize=1 << 14)
+def _category_keys(categories: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(key_of(token) for token in _category_terms(categories).split())
+
+
+def search_keys(
+    title: str, abstract: str, categories: Sequence[str], authors: Sequence[str]
+) -> tuple[Keys, Keys, Keys]:
+    """PostgreSQL's search columns of a paper: (search_terms, search_pairs, author_keys)."""
+    terms, pairs = document_keys((title, abstract), _category_keys(tuple(categories)))
+    return terms, pairs, author_keys(authors)

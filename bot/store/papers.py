@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from operator import attrgetter
 from typing import Any, cast
 
@@ -26,47 +25,12 @@ from bot.ids import canonical_id, is_canonical_arxiv_id, normalize_doi
 from bot.models import Paper, StoreCounts
 from bot.store import fulltext, lexemes, links, pg_bulk
 from bot.store.db import StoreError
+from bot.store.lexemes import category_terms
 from bot.store.tables import PaperCategory, PaperRow
 
 _CHUNK = 500
 _PAPERS = cast(Table, PaperRow.__table__)
 _PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper)]
-
-
-def category_token(category: str) -> str:
-    """One full-text token for a category (`cs.IT` -> `catcs0it9`), so `cat:X word` is a single
-    full-text query. Only [a-z0-9]: every engine's tokenizer keeps it whole, and the final
-    digit stops stemmers from touching it."""
-    folded = category.lower().replace(".", "0").replace("-", "1")
-    return "cat" + "".join(c if c.isascii() and c.isalnum() else "2" for c in folded) + "9"
-
-
-def category_terms(categories: Sequence[str]) -> str:
-    """The full-text tokens of a paper's categories: each one and its archive (`cs.IT` -> also `cs`)."""
-    return _category_terms(tuple(categories))
-
-
-@lru_cache(maxsize=1 << 14)  # a few thousand category combinations cover a million papers
-def _category_terms(categories: tuple[str, ...]) -> str:
-    terms: dict[str, None] = {}
-    for cat in categories:
-        terms[category_token(cat)] = None
-        if "." in cat:
-            terms[category_token(cat.split(".", 1)[0])] = None
-    return " ".join(terms)
-
-
-@lru_cache(maxsize=1 << 14)
-def _category_keys(categories: tuple[str, ...]) -> tuple[int, ...]:
-    return tuple(lexemes.key_of(token) for token in _category_terms(categories).split())
-
-
-def search_keys(
-    title: str, abstract: str, categories: Sequence[str], authors: Sequence[str]
-) -> tuple[lexemes.Keys, lexemes.Keys, lexemes.Keys]:
-    """PostgreSQL's search columns of a paper: (search_terms, search_pairs, author_keys)."""
-    terms, pairs = lexemes.document_keys((title, abstract), _category_keys(tuple(categories)))
-    return terms, pairs, lexemes.author_keys(authors)
 
 
 # A stored paper's PostgreSQL search keys, anew (an update; migration 0008's back-fill).
@@ -83,7 +47,7 @@ def search_key_values(paper: Paper) -> dict[str, list[int]]:
 
 
 def _pg_search_values(paper: Paper) -> tuple[lexemes.Keys, lexemes.Keys, lexemes.Keys]:
-    return search_keys(paper.title, paper.abstract, paper.categories, paper.authors)
+    return lexemes.search_keys(paper.title, paper.abstract, paper.categories, paper.authors)
 
 
 def _row_values(paper: Paper) -> dict[str, Any]:
@@ -179,8 +143,10 @@ def _copy_fresh(session: Session, fresh: list[Paper], now: dt.datetime) -> None:
         values = {**_row_values(paper), "arrived_at": _arrival(paper, now)}
         for name in json_columns:
             values[name] = orjson.dumps(values[name]).decode()
-        keys = (pg_bulk.bigint_array(k) for k in _pg_search_values(paper))
-        return [*(values[name] for name in columns[: -len(_PG_SEARCH_COLUMNS)]), *keys]
+        return [*(values[name] for name in columns[: -len(_PG_SEARCH_COLUMNS)]), *keys_of(paper)]
+
+    prefetched = session.info.get(pg_bulk.KEYS)
+    keys_of = prefetched.keys if prefetched is not None else pg_bulk.encoded_keys
 
     by_id = pg_bulk.insert_rows(session, columns, (row(p) for p in fresh))
     items = [(by_id[p.id], p) for p in fresh if p.id in by_id]
@@ -188,7 +154,7 @@ def _copy_fresh(session: Session, fresh: list[Paper], now: dt.datetime) -> None:
 
 
 # PostgreSQL only (migration 0008): not mapped on PaperRow, as SQLite has no such columns.
-_PG_SEARCH_COLUMNS = ("search_terms", "search_pairs", "author_keys")
+_PG_SEARCH_COLUMNS = pg_bulk.SEARCH_KEY_COLUMNS
 _INSERT_COLUMNS = (
     "pk",
     *_PAPER_FIELDS,

@@ -58,7 +58,8 @@ from sqlalchemy.orm import Session
 from bot.models import Paper
 from bot.names import author_matches, parse_author_query
 from bot.store import lexemes
-from bot.store.papers import category_token, row_to_paper
+from bot.store.lexemes import category_token
+from bot.store.papers import row_to_paper
 from bot.store.tables import PaperCategory, PaperRow
 
 # The FTS5 virtual table (created by the migration, not an ORM class); its hidden column of

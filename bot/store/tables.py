@@ -59,7 +59,7 @@ class PaperRow(Base):
     # A journal item whose DOI belongs to an arXiv paper points at that paper.
     linked_to: Mapped[str | None] = mapped_column(String(512))
     sort_date: Mapped[dt.date | None] = mapped_column(Date)
-    # Full-text tokens of the categories (`catcs0it9 catcs9`, see store.papers.category_token):
+    # Full-text tokens of the categories (`catcs0it9 catcs9`, see store.lexemes.category_token):
     # indexed with title and abstract, so `cat:cs.IT graph` is one full-text query.
     category_terms: Mapped[str] = mapped_column(Text, default="")
     # When the store first learned of a journal (non-arXiv) item: digests take those by

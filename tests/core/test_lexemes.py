@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from bot.store import lexemes
-from bot.store.papers import search_keys
 from tests.conftest import FIXTURES
 
 LISTING = FIXTURES / "corpus" / "daily_arxiv_listing_2026-06-16.jsonl"
@@ -70,7 +69,7 @@ def test_the_keys_of_real_papers_are_stable_and_bounded() -> None:
     papers = [json.loads(line) for line in LISTING.read_text().splitlines()][:300]
 
     def keys() -> list[list[list[int]]]:
-        found = [search_keys(p["title"], p["summary"], p["categories"], p["authors"]) for p in papers]
+        found = [lexemes.search_keys(p["title"], p["summary"], p["categories"], p["authors"]) for p in papers]
         return [[k.tolist() for k in paper] for paper in found]
 
     first = keys()

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from bot import ingest as ingest_module
 from bot.engine import Engine
 from bot.models import Paper
 from bot.sources import iter_jsonl_papers
+from bot.store import lexemes, pg_bulk
 from bot.store import papers as paper_repo
-from bot.store import pg_bulk
 from tests.core.test_bulk import SNAPSHOT, load, unique_ids
 
 ON_POSTGRES = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
@@ -77,9 +78,7 @@ def test_a_bulk_load_writes_every_column_a_days_fetch_writes(
     bulk = stored_rows(engine)
     assert len(bulk) == len(ordinary) == unique_ids(SNAPSHOT) + 1
     assert bulk == ordinary  # search keys, title_hash, categories … alike
-    for row in bulk.values():  # the keys the search looks up: the store's own function of the paper
-        keys = paper_repo.search_keys(row["title"], row["abstract"], row["categories"], row["authors"])
-        assert [row["search_terms"], row["search_pairs"], row["author_keys"]] == [k.tolist() for k in keys]
+    _keys_match_the_papers(engine)  # the keys the search looks up: the store's own function
     journal = bulk["10.1103/physrevd.76.013009"]
     assert journal["arrived"] and journal["title_hash"] is not None and journal["preprint_id"] == "0704.0001"
     assert not bulk["0704.0001"]["arrived"]
@@ -129,3 +128,44 @@ def test_a_copy_load_into_a_store_with_papers_merges_them_by_the_python_policy(
     with engine.db.engine.connect() as conn:
         count, distinct = conn.execute(text("SELECT count(*), count(DISTINCT id) FROM papers")).one()
     assert count == distinct == unique_ids(SNAPSHOT)
+
+
+def _keys_match_the_papers(engine: Engine) -> None:
+    """Every stored paper's search keys are what lexemes.search_keys gives for it."""
+    for row in stored_rows(engine).values():
+        keys = lexemes.search_keys(row["title"], row["abstract"], row["categories"], row["authors"])
+        assert [row["search_terms"], row["search_pairs"], row["author_keys"]] == [k.tolist() for k in keys]
+
+
+@ON_POSTGRES
+def test_a_load_computes_the_next_batchs_keys_in_a_second_process(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 40: each batch's keys come from the prefetch process (the loader computes
+    none itself), and they are the keys the store's own function gives."""
+    monkeypatch.setattr(ingest_module, "BULK_BATCH", 40)
+    in_place: list[str] = []
+    encoded = pg_bulk.encoded_keys
+    monkeypatch.setattr(pg_bulk, "encoded_keys", lambda p: in_place.append(p.id) or encoded(p))
+    result = load(engine, SNAPSHOT)
+    assert result.new == unique_ids(SNAPSHOT) > 120
+    assert in_place == []
+    _keys_match_the_papers(engine)
+
+
+@ON_POSTGRES
+def test_when_the_key_process_fails_the_loader_computes_the_keys_and_says_so(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(ingest_module, "BULK_BATCH", 40)
+    start = pg_bulk.KeyPrefetch.__init__
+
+    def broken(self: pg_bulk.KeyPrefetch) -> None:
+        start(self)
+        self._pool.shutdown()  # as if the process had died before its first batch
+
+    monkeypatch.setattr(pg_bulk.KeyPrefetch, "__init__", broken)
+    assert load(engine, SNAPSHOT).new == unique_ids(SNAPSHOT)
+    assert "computing search keys on the side failed" in caplog.text
+    _keys_match_the_papers(engine)
+    assert engine.search("author Balázs", limit=5)
