@@ -247,10 +247,10 @@ def _postgres_text_filter(
 ) -> _Filter:
     """The text filter on PostgreSQL, over the search keys (migration 0008, store/lexemes.py).
 
-    A word is one key of `search_terms`; a phrase is its adjacent pairs in `search_pairs`
-    (exactly the phrase for two words; for more, or with a stop word inside, the pairs or
-    words narrow and `holds_phrase` decides on the candidate's text); a category is its
-    token's key. GIN answers `@>` and `&&` on them exactly, reading no row."""
+    A word is one key of `search_terms`; a phrase is its pairs of consecutive words in
+    `search_pairs`, which narrow it to a few candidates whose text `holds_phrase` checks; a
+    category is its token's key. GIN answers `@>` and `&&` on them exactly, reading no row.
+    Excluded words are tested on the row's own array, excluded phrases on its text."""
     terms, pairs = _pg_keys("search_terms"), _pg_keys("search_pairs")
     required: list[int] = []  # words every match holds
     required_pairs: list[int] = []
@@ -259,23 +259,18 @@ def _postgres_text_filter(
     for term in positive:
         kind, keys = _phrase_keys(term)
         nothing = nothing or kind == "none"
-        if kind == "pairs":
+        if kind == "phrase":
             required_pairs += keys
-        elif kind == "pairs+check":
-            required_pairs += lexemes.pair_keys(lexemes.words(term))
+            checked.append(term)
         else:
             required += keys
-        if kind in ("words", "pairs+check"):
-            checked.append(term)
     unwanted: list[ColumnElement[bool]] = []  # exact exclusions, tested by the row's arrays
     unwanted_text: list[str] = []
     for term in negative:
         kind, keys = _phrase_keys(term)
         if kind == "word":
             unwanted.append(func.arraycontains(terms, _key_array(keys), type_=Boolean))
-        elif kind == "pairs":
-            unwanted.append(func.arraycontains(pairs, _key_array(keys), type_=Boolean))
-        elif kind != "none":
+        elif kind == "phrase":
             unwanted_text.append(term)
     cats = _key_array(lexemes.key_of(category_token(c)) for c in categories)
     indexed: list[ColumnElement[bool]] = [false()] if nothing else []
@@ -317,25 +312,16 @@ def _postgres_text_filter(
 
 
 def _phrase_keys(term: str) -> tuple[str, list[int]]:
-    """How PostgreSQL's keys find a term: ("word", [key]); ("pairs", keys) for two adjacent
-    words, exact; ("pairs+check", its words) for a longer run of adjacent words, whose
-    pairs narrow and whose text decides; ("words", keys) for a phrase with a stop word
-    inside (`theory of everything`); ("none", []) for stop words alone."""
+    """How PostgreSQL's keys find a term: ("word", [key]) exactly; ("phrase", its pairs), which
+    narrow and whose candidates' text then decides (`holds_phrase`); ("none", []) for stop
+    words alone, which match nothing."""
     sequence = lexemes.words(term)
-    while sequence and sequence[-1] == lexemes.STOP:
-        sequence.pop()
-    while sequence and sequence[0] == lexemes.STOP:
-        sequence.pop(0)
     keys = [k for k in sequence if k != lexemes.STOP]
     if not keys:
         return "none", []
     if len(keys) == 1:
         return "word", keys
-    if len(keys) < len(sequence):
-        return "words", keys
-    if len(keys) == 2:
-        return "pairs", lexemes.pair_keys(sequence)
-    return "pairs+check", keys
+    return "phrase", lexemes.pair_keys(sequence)
 
 
 def _filters(session: Session, spec: SearchSpec, words: Sequence[str]) -> list[_Filter]:

@@ -32,11 +32,14 @@ def test_punctuation_splits_words_and_unicode_words_stay_whole() -> None:
     assert lexemes.words("") == [] and lexemes.words(" -- ") == []
 
 
-def test_pairs_are_adjacent_words_and_a_stop_word_breaks_them() -> None:
+def test_pairs_are_consecutive_words_with_stop_words_skipped() -> None:
     sequence = lexemes.words("graph neural networks for the win")
     pairs = lexemes.pair_keys(sequence)
-    assert len(pairs) == 2  # graph-neural, neural-network; "for the" breaks the rest
+    assert len(pairs) == 3  # graph-neural, neural-network, network-win ("for the" skipped)
     assert lexemes.pair_keys(lexemes.words("neural networks")) == [pairs[1]]
+    assert lexemes.pair_keys(lexemes.words("state-of-the-art")) == lexemes.pair_keys(
+        lexemes.words("state art")
+    )
     assert lexemes.pair_keys(lexemes.words("networks neural")) != [pairs[1]]  # order counts
 
 
@@ -44,7 +47,7 @@ def test_a_document_has_its_words_pairs_and_extra_terms_distinct_and_no_pair_acr
     terms, pairs = lexemes.document_keys(("Deep networks", "Networks learn deep"), extra=[7])
     assert terms.tolist() == sorted({key("deep"), key("network"), key("learn"), 7})
     across = lexemes.pair_keys([key("networks"), key("networks")])  # title's last, abstract's first
-    assert set(across).isdisjoint(pairs) and len(pairs) == 3
+    assert set(across).isdisjoint(pairs.tolist()) and len(pairs) == 3
 
 
 def test_holds_phrase_checks_positions_and_lets_a_stop_word_stand_for_any_word() -> None:
