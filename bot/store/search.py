@@ -14,17 +14,16 @@ with a full-text filter goes in windows of the newest papers, each read from FTS
 (_windowed), and the newest 10,000 papers are walked so before any postings are counted: a
 phrase's count reads its words' whole doclists.
 
-PostgreSQL's full-text postings are not counted: building GIN's bitmap of a common word
-alone takes tens of milliseconds. The planner's estimate (EXPLAIN: nothing is read) stands
-in for the count. Where it is only a guess (words the statistics do not list, several
-words at once, which it takes as independent), it is hedged: the newest papers are walked
-first, as many as candidates are guessed, and only then do the candidates drive, taken
-from GIN (exact, no row read) and sorted newest first. Two cases need no guess. With
-categories, a B-tree counts the categories' papers exactly, and they bound the
-candidates. A phrase is found by its adjacent-word pairs (`search_pairs`), which GIN keeps
-under an index of their own, and a single pair the planner estimates well; by its words
-alone, as GIN keeps no positions, `search "cross consistency"` had ~50,000 candidates and
-read each one to find no phrase at all: 1.6 s.
+PostgreSQL's postings in GIN (words, pairs, author keys) are not counted: building GIN's
+bitmap of a common key alone takes tens of milliseconds, and counting reads a heap page a
+posting. The planner's estimate (EXPLAIN: nothing is read) stands in; with categories, a
+B-tree counts their papers exactly and bounds the candidates. Every driven candidate costs
+a heap page, cached or not, where a walk reads the newest papers' cached pages: so only a
+few postings drive at once, and otherwise the newest papers are walked first, as many as
+the postings are estimated (_postgres_page). A phrase is found by its pairs of consecutive
+words (`search_pairs`), which GIN keeps under an index of their own; by its words alone, as
+GIN keeps no positions, `search "cross consistency"` had ~50,000 candidates and read each
+one to find no phrase at all: 1.6 s.
 """
 
 from __future__ import annotations
@@ -80,7 +79,9 @@ WINDOW_FIRST = 2000  # SQLite: papers in the first window of a walk by key range
 # `for` (600 ms), where the count finds the phrase's few through `spine` (12 ms).
 WINDOW_BUDGET = 10_000
 DRIVE_AT_ONCE = 1000
-WALK_PER_GUESS = 1.0  # PostgreSQL full text: papers walked per guessed candidate before they drive
+WALK_PER_GUESS = 1.0  # PostgreSQL: papers walked per estimated candidate before they drive
+PG_DRIVE_AT_ONCE = 1000  # PostgreSQL: estimated postings under this many drive without a walk first
+PG_WALK_FIRST = 2000  # PostgreSQL: the newest papers walked first, at least
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,6 @@ class _Filter:
     # words or more a few more), and what a candidate's title and abstract must then hold.
     words: ColumnElement[bool] | None = None
     keep: Callable[[str, str], bool] | None = None
-    guessed: bool = True  # PostgreSQL full text: whether its estimate needs a hedging walk
     # SQLite FTS5: the postings between two keys, as a condition (see _windowed).
     ranged: Callable[[int, int, ColumnElement[Any]], ColumnElement[bool]] | None = None
 
@@ -179,7 +179,10 @@ def _author_filter(session: Session, name: str) -> _Filter | None:
         func.arrayoverlap(author_keys, any_of, type_=Boolean),
         *([func.arraycontains(author_keys, rest, type_=Boolean)] if len(keys) > 1 else []),
     )
-    return _Filter(drive=drive, probe=probe, estimate=drive)
+    # Estimated by the planner, not counted: counting `wang`'s 200,000 postings up to 5,000
+    # read a heap page for each (107 ms); its estimate of a common key is close, of a rare
+    # one small, and either way the plan starts with a walk unless it is small (_postgres_page).
+    return _Filter(drive=drive, probe=probe, estimate=drive, words=and_(*indexed))
 
 
 def _pg_keys(name: str) -> ColumnElement[Any]:
@@ -297,9 +300,8 @@ def _postgres_text_filter(
     found = _Filter(drive=drive, probe=and_(*probes), estimate=drive, words=words, keep=wanted)
     if required_pairs:
         # The planner estimates one array element well (from its most common elements, or
-        # below the rarest of them): the pairs' estimate picks the plan, with no hedging walk.
+        # below the rarest of them): the pairs' estimate picks the plan.
         found.estimate = select(PaperRow.pk).where(pairs.op("@>")(_key_array(required_pairs)))
-        found.guessed = False
     if categories:
         # The candidates are at most the categories' papers, which a B-tree counts exactly
         # (`cat:physics.bio-ph model`: 204 papers, none with the word, where the planner guessed
@@ -307,7 +309,7 @@ def _postgres_text_filter(
         listed = select(PaperCategory.paper_pk).where(_category_conditions(categories))
         bound = _capped_count(session, listed, DRIVE_BELOW)
         if bound < DRIVE_BELOW:
-            found.count, found.guessed = bound, False
+            found.count = bound
     return found
 
 
@@ -380,23 +382,35 @@ def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -
         if found is not None:
             return found
     counted = [(_postings_count(session, f), i) for i, f in enumerate(filters) if f.estimate is not None]
+    if _postgres(session):
+        return _postgres_page(session, spec, filters, counted, want)
     driver = min(counted)[1] if counted and min(counted)[0] < DRIVE_BELOW else None
-    guessed = next(((n, i) for n, i in counted if filters[i].words is not None and filters[i].guessed), None)
-    if guessed is not None and driver in (None, guessed[1]):
-        # PostgreSQL full text, and no other filter is selective. The guess can be far off either
-        # way (`cat:cs.GR learning`: 1,611 guessed, 5,402 papers, five in the newest 1,400), so
-        # walk the newest papers first, as many as candidates are guessed: a candidate costs the
-        # drive about what a paper costs the walk, so a failed walk at most doubles the cost.
-        newest = round(guessed[0] * WALK_PER_GUESS)
-        found = _run(
-            session, _query(session, spec, filters, None, newest=newest), spec, filters, want, walking=True
-        )
-        if len(found) >= want:
-            return found
-        driver = guessed[1]
     if driver is None and windows:
         return _windowed(session, spec, filters, want) or []
     return _run(session, _query(session, spec, filters, driver), spec, filters, want, walking=driver is None)
+
+
+def _postgres_page(
+    session: Session, spec: SearchSpec, filters: list[_Filter], counted: list[tuple[int, int]], want: int
+) -> list[Paper]:
+    """PostgreSQL's plan. A candidate the drive reads costs a heap page (~40 µs when it is not
+    cached: `cat:cs.AI Computer-Use` drove 3,650 candidates in 150 ms), where a walk reads the
+    newest papers, whose pages stay cached (~5 µs a paper). So only fewer than PG_DRIVE_AT_ONCE
+    postings drive at once; otherwise the newest papers are walked first, as many as the
+    fewest postings are estimated (at least PG_WALK_FIRST) — matches that common are likely
+    among them, and a failed walk costs about what the drive does — and then the fewest
+    postings drive (below DRIVE_BELOW) or the walk goes on to the end."""
+    least, driver = min(counted) if counted else (DRIVE_BELOW, None)
+    if driver is not None and least < PG_DRIVE_AT_ONCE:
+        return _run(session, _query(session, spec, filters, driver), spec, filters, want)
+    newest = max(round(least * WALK_PER_GUESS), PG_WALK_FIRST)
+    walk = _query(session, spec, filters, None, newest=newest)
+    found = _run(session, walk, spec, filters, want, walking=True)
+    if len(found) >= want:
+        return found
+    if driver is None or least >= DRIVE_BELOW:  # common everywhere: walk on
+        return _run(session, _query(session, spec, filters, None), spec, filters, want, walking=True)
+    return _run(session, _query(session, spec, filters, driver), spec, filters, want)
 
 
 def _windowed(
