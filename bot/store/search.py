@@ -82,6 +82,7 @@ DRIVE_AT_ONCE = 1000
 WALK_PER_GUESS = 1.0  # PostgreSQL: papers walked per estimated candidate before they drive
 PG_DRIVE_AT_ONCE = 1000  # PostgreSQL: estimated postings under this many drive without a walk first
 PG_WALK_FIRST = 2000  # PostgreSQL: the newest papers walked first, at least
+PG_CATEGORY_IN_GIN = 50_000  # PostgreSQL: categories with more papers are tested on each candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,17 +279,19 @@ def _postgres_text_filter(
     cats = _key_array(lexemes.key_of(category_token(c)) for c in categories)
     # The candidates are at most the categories' papers, which a B-tree counts exactly
     # (`cat:physics.bio-ph model`: 204 papers, none with the word, where the planner guessed
-    # 3,962 candidates and a walk read as many rows first). A large category is tested on
-    # each candidate's row instead: GIN's bitmap of cs.AI's 446,000 papers took 120 ms.
-    bound = DRIVE_BELOW
+    # 3,962 candidates and a walk read as many rows first). A very large category is tested
+    # on each candidate's row instead: GIN's bitmap of cs.AI's 446,000 papers took 120 ms.
+    bound = in_gin = DRIVE_BELOW
     if categories:
         listed = select(PaperCategory.paper_pk).where(_category_conditions(categories))
-        bound = _capped_count(session, listed, DRIVE_BELOW)
+        bound = in_gin = _capped_count(session, listed, DRIVE_BELOW)
+        if bound >= DRIVE_BELOW:
+            in_gin = _planned_rows(session, select(PaperRow.pk).where(terms.op("&&")(cats)))
     indexed: list[ColumnElement[bool]] = [false()] if nothing else []
     indexed += [terms.op("@>")(_key_array(required))] if required else []
     indexed += [pairs.op("@>")(_key_array(required_pairs))] if required_pairs else []
     row_tests = [~u for u in unwanted]  # what the drive tests on each candidate's row
-    if categories and bound < DRIVE_BELOW:
+    if categories and in_gin < PG_CATEGORY_IN_GIN:
         indexed.append(terms.op("&&")(cats))
     elif categories:
         row_tests.append(func.arrayoverlap(terms, cats, type_=Boolean))
@@ -309,7 +312,9 @@ def _postgres_text_filter(
         return _Filter(drive=None, probe=and_(true(), *probes), keep=wanted)
     words = and_(*indexed, *row_tests)
     drive = select(PaperRow.pk).where(words)
-    estimate = select(PaperRow.pk).where(*indexed)  # what GIN answers, as the planner sees it
+    # What the planner expects the drive to find (a category tested on rows counts too: it
+    # shortens the walk that comes first).
+    estimate = select(PaperRow.pk).where(*indexed, *([terms.op("&&")(cats)] if categories else []))
     found = _Filter(drive=drive, probe=and_(*probes), estimate=estimate, words=words, keep=wanted)
     if required_pairs:
         # The planner estimates one array element well (from its most common elements, or
@@ -366,11 +371,16 @@ def _postings_count(session: Session, f: _Filter) -> int:
             f.drive = select(literal_column("value")).select_from(func.json_each(_json_list(postings)))
         return len(postings)
     if f.words is not None:  # see the module docstring
-        compiled = f.estimate.compile(dialect=session.get_bind().dialect)
-        explain = "EXPLAIN (FORMAT JSON) " + str(compiled)
-        plan = session.connection().exec_driver_sql(explain, compiled.params).scalar_one()
-        return int(plan[0]["Plan"]["Plan Rows"])
+        return _planned_rows(session, f.estimate)
     return _capped_count(session, f.estimate, DRIVE_BELOW)
+
+
+def _planned_rows(session: Session, query: Select[Any]) -> int:
+    """PostgreSQL's estimate of the query's rows (EXPLAIN: nothing is read)."""
+    compiled = query.compile(dialect=session.get_bind().dialect)
+    explain = "EXPLAIN (FORMAT JSON) " + str(compiled)
+    plan = session.connection().exec_driver_sql(explain, compiled.params).scalar_one()
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _capped_count(session: Session, postings: Select[Any], cap: int) -> int:
