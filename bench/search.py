@@ -213,9 +213,10 @@ def run_queries(engine: Engine, texts: list[tuple[str, str]]) -> list[tuple[str,
 
 
 Timings = list[tuple[str, str, float]]
+Scans = list[tuple[str, float]]  # (query, seconds) of LIKE scans
 
 
-def measure(url: str, seed: int, papers: int, like_count: int) -> tuple[Timings, Timings, list[float]]:
+def measure(url: str, seed: int, papers: int, like_count: int) -> tuple[Timings, Timings, Scans]:
     """(the measured queries, as many other queries run first on cold caches, LIKE scans)."""
     engine = engine_on(url)
     engine.arxiv = None  # answers from the store only: the live fallback is network-bound
@@ -233,7 +234,7 @@ def measure(url: str, seed: int, papers: int, like_count: int) -> tuple[Timings,
         start = time.perf_counter()
         with engine.db.reading() as session:
             like_scan(session=session, term=like_term(q), limit=6)
-        likes.append(time.perf_counter() - start)
+        likes.append((q, time.perf_counter() - start))
     engine.close()
     return ours, cold, likes
 
@@ -253,10 +254,9 @@ def _ms(values: list[float]) -> str:
     )
 
 
-def rows_for(
-    name: str, ours: Timings, cold: Timings, likes: list[float]
-) -> Iterator[tuple[str, str, str, str]]:
-    like50 = percentile(likes, 50)
+def rows_for(name: str, ours: Timings, cold: Timings, likes: Scans) -> Iterator[tuple[str, str, str, str]]:
+    like_times = [t for _q, t in likes]
+    like50, like95 = percentile(like_times, 50), percentile(like_times, 95)
     yield (
         f"{name}: {len(cold)} other queries first, on cold caches, p50 / p95 / max",
         f"{_ms([t for _s, _q, t in cold])} ms",
@@ -269,15 +269,20 @@ def rows_for(
         yield (
             f"{name}: {shape} ({len(times)}), p50 / p95 / max",
             f"{_ms(times)} ms",
-            f"LIKE scan p50 {like50 * 1000:.0f} ms",
+            f"LIKE scan p50 / p95 {like50 * 1000:.0f} / {like95 * 1000:.0f} ms",
             f"p95 ≤ 50, max ≤ 250 ms {verdict(p95 <= 0.05 and top <= 0.25)}",
         )
-    p50 = percentile([t for _s, _q, t in ours], 50)
+    # The same queries both ways, by their total time: a LIKE scan walks the newest papers and
+    # stops at the sixth hit, so a common word costs it a few ms and a rare one the whole
+    # table (seconds); its median says which kind the sample drew more of.
+    by_query = {q: t for _s, q, t in ours}
+    total_like, total_ours = sum(like_times), sum(by_query[q] for q, _t in likes)
+    ours50 = percentile([by_query[q] for q, _t in likes], 50)
     yield (
-        f"{name}: all {len(ours)} queries, speed-up over LIKE (p50 / p50)",
-        f"{like50 / p50:.0f}×",
-        f"1× ({len(likes)} LIKE scans)",
-        f"≥ 20× {verdict(like50 / p50 >= 20)}",
+        f"{name}: the {len(likes)} LIKE-scanned queries, speed-up over LIKE (total time; p50 / p50)",
+        f"{total_like / total_ours:.0f}× ({like50 / ours50:.1f}× by p50)",
+        f"1× ({len(likes)} LIKE scans, {total_like:.1f} s in all)",
+        f"≥ 20× {verdict(total_like / total_ours >= 20)}",
     )
 
 
