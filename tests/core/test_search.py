@@ -107,6 +107,7 @@ def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Non
     drive_below, walk_per_guess, list_below, window = plans[request.param]
     monkeypatch.setattr(search_module, "DRIVE_BELOW", drive_below)
     monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", drive_below)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", drive_below)
     monkeypatch.setattr(search_module, "WALK_PER_GUESS", walk_per_guess)
     monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", list_below)
     monkeypatch.setattr(search_module, "WINDOW_FIRST", window)
