@@ -9,10 +9,9 @@ Results are newest first. Two plans answer that fast at a million papers: when s
 filter is selective (a rare author, a rare word), its postings drive and the few rows are
 sorted; when every filter is common ("author Wang", "model"), papers are walked newest
 first through the date index and each filter is probed per row until a page is full.
-A capped count of each filter's postings (< 1 ms each) picks the plan. On SQLite, a walk
-with a full-text filter goes in windows of the newest papers, each read from FTS5 by key range
-(_windowed), and the newest 10,000 papers are walked so before any postings are counted: a
-phrase's count reads its words' whole doclists.
+A capped count of each filter's postings (< 1 ms each) picks the plan. On SQLite, a walk with
+a full-text filter goes in windows of the newest papers, each read from FTS5 by key range
+(_windowed), and the postings that choose it are read only up to 200 (_full_text_page).
 
 PostgreSQL's postings in GIN (words, pairs, author keys) are not counted: building GIN's
 bitmap of a common key alone takes tens of milliseconds, and counting reads a heap page a
@@ -29,6 +28,7 @@ one to find no phrase at all: 1.6 s.
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +50,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
     true,
 )
 from sqlalchemy.orm import Session
@@ -73,12 +74,11 @@ DRIVE_BELOW = 5000  # postings under this many drive the query; above, walk by d
 # FTS5 probes 82 ms, walking against the list 3 ms.
 SQLITE_AUTHOR_LIST_BELOW = 40_000
 WINDOW_FIRST = 2000  # SQLite: papers in the first window of a walk by key range (_windowed)
-# SQLite: papers walked in windows (2,000 + 8,000) before the postings are counted, unless a
-# filter's postings are known to be fewer than DRIVE_AT_ONCE: a drive then reads that many
-# rows at most. A third window (32,000) made `search "for spine"` read 28,000 postings of
-# `for` (600 ms), where the count finds the phrase's few through `spine` (12 ms).
-WINDOW_BUDGET = 10_000
-DRIVE_AT_ONCE = 1000
+DRIVE_AT_ONCE = 200  # SQLite: FTS5 postings under this many drive; above, windows (_full_text_page)
+# SQLite: an author's postings are counted anyway (_author_filter); under this many they drive.
+# Between 200 and 1,000 a full name's windows went deep, as few of its index matches are
+# the person: `author "Mritula Chandrasekaran"` 25 ms in windows, 14 ms driven.
+AUTHORS_DRIVE_BELOW = 1000
 WALK_PER_GUESS = 1.0  # PostgreSQL: papers walked per estimated candidate before they drive
 PG_DRIVE_AT_ONCE = 1000  # PostgreSQL: estimated postings under this many drive without a walk first
 PG_WALK_FIRST = 2000  # PostgreSQL: the newest papers walked first, at least
@@ -110,9 +110,13 @@ def _fts5_expression(positive: Sequence[str], negative: Sequence[str], categorie
         expr = f"({expr}) NOT ({' OR '.join(_fts5_quote(t) for t in negative)})"
     if categories:
         # FTS5 intersects the category's doclist with the words' itself: no probe per row.
-        tokens = " OR ".join(_fts5_quote(category_token(c)) for c in categories)
-        expr = f"(category_terms : ({tokens})) AND ({expr})"
+        expr = f"({_fts5_categories(categories)}) AND ({expr})"
     return expr
+
+
+def _fts5_categories(categories: Sequence[str]) -> str:
+    tokens = " OR ".join(_fts5_quote(category_token(c)) for c in categories)
+    return f"category_terms : ({tokens})"
 
 
 @dataclass(slots=True)
@@ -358,16 +362,16 @@ def _driving(session: Session, drive: Select[Any]) -> Select[Any]:
     return select(hits.c[0])
 
 
-def _postings_count(session: Session, f: _Filter) -> int:
-    """The filter's postings, counted up to DRIVE_BELOW (or known); PostgreSQL full text: estimated."""
+def _postings_count(session: Session, f: _Filter, cap: int = DRIVE_BELOW) -> int:
+    """The filter's postings, counted up to `cap` (or known); PostgreSQL full text: estimated."""
     assert f.estimate is not None
     if f.count is not None:
         return f.count
     if f.ranged is not None:
         # SQLite full text: the postings themselves, up to the cap, so that a drive does not
         # evaluate a phrase over its words' doclists a second time.
-        postings = session.execute(f.estimate.limit(DRIVE_BELOW)).scalars().all()
-        if len(postings) < DRIVE_BELOW:
+        postings = session.execute(f.estimate.limit(cap)).scalars().all()
+        if len(postings) < cap:
             f.drive = select(literal_column("value")).select_from(func.json_each(_json_list(postings)))
         return len(postings)
     if f.words is not None:  # see the module docstring
@@ -391,19 +395,12 @@ def _capped_count(session: Session, postings: Select[Any], cap: int) -> int:
 def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -> list[Paper]:
     """The first `want` matches, newest first, by the plan the filters' postings counts pick."""
     filters = _filters(session, spec, words)
-    windows = not _postgres(session) and WINDOW_FIRST > 0 and any(f.ranged is not None for f in filters)
-    if windows and not any(f.count is not None and f.count < DRIVE_AT_ONCE for f in filters):
-        # Counting a phrase's postings reads its words' whole doclists (60-90 ms for two words
-        # each in a third of a million papers): the newest papers are tried first.
-        found = _windowed(session, spec, filters, want, budget=WINDOW_BUDGET)
-        if found is not None:
-            return found
+    if not _postgres(session) and WINDOW_FIRST > 0 and any(f.ranged is not None for f in filters):
+        return _full_text_page(session, spec, filters, want)
     counted = [(_postings_count(session, f), i) for i, f in enumerate(filters) if f.estimate is not None]
     if _postgres(session):
         return _postgres_page(session, spec, filters, counted, want)
     driver = min(counted)[1] if counted and min(counted)[0] < DRIVE_BELOW else None
-    if driver is None and windows:
-        return _windowed(session, spec, filters, want) or []
     return _run(session, _query(session, spec, filters, driver), spec, filters, want, walking=driver is None)
 
 
@@ -433,52 +430,109 @@ def _postgres_page(
     return _run(session, _query(session, spec, filters, driver), spec, filters, want)
 
 
-def _windowed(
-    session: Session, spec: SearchSpec, filters: list[_Filter], want: int, budget: int | None = None
-) -> list[Paper] | None:
-    """SQLite's walk when full-text filters are common: papers newest first in growing windows,
-    each window's matches read from FTS5 between its lowest and highest key in one pass. With
-    a `budget`, None when the first `budget` papers do not fill the page.
+def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], want: int) -> list[Paper]:
+    """SQLite with an FTS5 filter (text or authors): fewer than DRIVE_AT_ONCE postings (an
+    author's: AUTHORS_DRIVE_BELOW) drive, else windows of the newest papers are read by key
+    range (_windowed).
+
+    The text's postings are read up to DRIVE_AT_ONCE first. Where a term is rare, FTS5 finds
+    them by seeking through its doclist; where all are common, it reads the doclists only up to
+    the 200th match, and only a phrase or AND that is rare as a whole (a few hundred matches
+    in a million papers) is read to the end — once, where a window would do it too: FTS5 checks
+    a key range's end only at each match, so each window of a phrase found nowhere
+    (`"system reasoning"`) read the doclists whole, 15-24 ms. Above 200 postings windows win:
+    `"experience learning"` (399) took 20-40 ms to read whole and a few ms in windows, and
+    `search Synergy` (4,577) sorted its postings in 15 ms where its first window holds a page."""
+    drivers = []
+    for i, f in enumerate(filters):
+        if f.estimate is not None:
+            below = AUTHORS_DRIVE_BELOW if f.count is not None else DRIVE_AT_ONCE  # counted: authors
+            if (n := _postings_count(session, f, DRIVE_AT_ONCE)) < below:
+                drivers.append((n, i))
+    if drivers:
+        return _run(session, _query(session, spec, filters, min(drivers)[1]), spec, filters, want)
+    return _windowed(session, spec, filters, want)
+
+
+def _windowed(session: Session, spec: SearchSpec, filters: list[_Filter], want: int) -> list[Paper]:
+    """SQLite's walk when full-text filters are common: the matches among the newest papers,
+    in windows of the newest 2,000, 8,000, 32,000 … papers, each read from FTS5 between its
+    lowest and highest key in one pass.
 
     Probing FTS5 once per walked paper seeks every term's doclist again: for a phrase of two
     common words that hold 0.7 % of a million papers (`"evaluating llms"`), the walk of ~900
     papers took 3 s. A window costs one seek per term and the postings inside its key range;
-    windows grow fourfold, so a page found only among old papers costs at most twice the
-    reading of the papers up to it. Keys follow arrival, and arrival mostly follows dates, so
-    a window's key range is narrow; where it is not, the range is wider, never the answer."""
-    # The windows come from the date index alone (no row is read); the rows' own conditions
-    # are tested with the filters.
+    windows grow fourfold, so a page found only among old papers costs at most ~1.3× the reading
+    of the papers up to it. Keys follow arrival, and arrival mostly follows dates, so a window's
+    key range is narrow; where it is not, the range is wider, never the answer. No window is
+    read into Python: its last paper (OFFSET in the date index, ~10 ns a paper) bounds it, and
+    its key range comes from the first and last key of each of its dates (_key_range)."""
     dates = [PaperRow.sort_date >= spec.since] if spec.since else []
     dates += [PaperRow.sort_date <= spec.until] if spec.until else []
-    newest = _newest_first(select(PaperRow.pk).where(*dates))
-    found: list[Paper] = []
-    start, size = 0, WINDOW_FIRST
-    while len(found) < want:
-        if budget is not None and start >= budget:
-            return None
-        window = session.execute(newest.offset(start).limit(size)).scalars().all()
-        if not window:
-            break
-        found += _run(session, _window_query(spec, filters, window), spec, filters, want - len(found))
-        if len(window) < size:
-            break
-        start, size = start + size, size * 4
-    return found
+    in_scope = typing.cast(Select[Any], select(PaperRow.sort_date, PaperRow.pk).where(*dates))
+    newest = _newest_first(in_scope)
+    oldest = in_scope.order_by(PaperRow.sort_date.asc().nulls_first(), PaperRow.pk.asc()).limit(1)
+    size = WINDOW_FIRST
+    while True:
+        bottom = session.execute(newest.offset(size - 1).limit(1)).one_or_none()
+        final = bottom is None
+        if final:  # the window holds every paper in scope, down to the oldest
+            bottom = session.execute(oldest).one_or_none()
+        if bottom is None:
+            return []
+        last: tuple[dt.date | None, int] = (bottom[0], bottom[1])
+        low, high = _key_range(session, *last, spec.until)
+        found = _run(session, _window_query(spec, filters, low, high, last), spec, filters, want)
+        if final or len(found) >= want:
+            return found
+        size *= 4
 
 
-def _window_query(spec: SearchSpec, filters: list[_Filter], window: Sequence[int]) -> Select[Any]:
-    """The matches among `window` (keys, newest first), in its order."""
-    keys = func.json_each(_json_list(window)).table_valued("key", "value").alias("window")
-    # Tested on the window's keys, the full-text conditions skip the rows they reject unread.
-    low, high = min(window), max(window)
-    conds = [f.ranged(low, high, keys.c.value) if f.ranged else f.probe for f in filters]
-    return (
-        select(PaperRow)
-        .select_from(keys)
-        .join(PaperRow, PaperRow.pk == keys.c.value)
-        .where(PaperRow.linked_to.is_(None), *_scope(spec), *conds)
-        .order_by(keys.c.key)
+# The lowest and highest key of the papers from the newest down to (day, key) in date order: each
+# date's first and last key are seeks in ix_papers_sort, and dates are found by seeking too, so
+# the cost follows the dates in the window, not its papers (~1 µs a date). A min()/max() over
+# the window's rows took ~150 ns a paper: 25 ms for 170,000 papers.
+_KEY_RANGE = text(
+    """WITH RECURSIVE day(d) AS (
+        SELECT max(sort_date) FROM papers WHERE sort_date > :day AND sort_date <= :until
+        UNION ALL
+        SELECT (SELECT max(sort_date) FROM papers WHERE sort_date > :day AND sort_date < day.d)
+        FROM day WHERE day.d IS NOT NULL
     )
+    SELECT min(low), max(high) FROM (
+        SELECT (SELECT min(pk) FROM papers WHERE sort_date = day.d) AS low,
+               (SELECT max(pk) FROM papers WHERE sort_date = day.d) AS high
+        FROM day WHERE day.d IS NOT NULL
+        UNION ALL
+        SELECT :key, (SELECT max(pk) FROM papers WHERE sort_date IS :last_day)
+    )"""
+)
+
+
+def _key_range(session: Session, day: dt.date | None, key: int, until: dt.date | None) -> tuple[int, int]:
+    """The key range of the papers newest first down to the one dated `day` with key `key`
+    (papers without a date come last, by key descending)."""
+    if day is None:  # past every dated paper (there is no `until` then)
+        params = {"day": "", "until": "9999-12-31", "key": key, "last_day": None}
+    else:
+        params = {"day": day.isoformat(), "until": (until or dt.date.max).isoformat(), "key": key}
+        params["last_day"] = params["day"]
+    low, high = session.execute(_KEY_RANGE, params).one()
+    return int(low), int(high)
+
+
+def _window_query(
+    spec: SearchSpec, filters: list[_Filter], low: int, high: int, last: tuple[dt.date | None, int]
+) -> Select[Any]:
+    """The matches among the papers with keys from `low` to `high` that come no later than `last`
+    (date, key) newest first, in that order."""
+    conds = [f.ranged(low, high, PaperRow.pk.expression) if f.ranged else f.probe for f in filters]
+    day, key = last
+    if day is None:
+        conds.append(or_(PaperRow.sort_date.is_not(None), PaperRow.pk >= key))
+    else:
+        conds.append(or_(PaperRow.sort_date > day, and_(PaperRow.sort_date == day, PaperRow.pk >= key)))
+    return _newest_first(select(PaperRow).where(PaperRow.linked_to.is_(None), *_scope(spec), *conds))
 
 
 def _json_list(values: Sequence[int]) -> str:

@@ -85,7 +85,7 @@ PEOPLE = [
         "walk-against-a-list",
         "walk-then-drive",
         "walk-in-windows",
-        "windows-then-drive",
+        "few-drive-else-windows",
     ],
     autouse=True,
 )
@@ -94,18 +94,20 @@ def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Non
     PostgreSQL full text walks the newest papers first, then its postings drive; on SQLite a
     walk probes authors per row in FTS5 or against a list of their postings, or reads FTS5 by
     key range for growing windows of the newest papers — here from 3 papers, so a query
-    crosses many windows — first within a budget of 15 papers, then by the counts' plan)."""
+    crosses many windows — and with a full-text filter, postings under a bound drive and the
+    rest go in windows: with a bound of 2, some queries of each kind take either plan)."""
     plans = {
         "postings-drive": (5000, 0.0, 0, 0),
         "walk-by-date": (0, 1e9, 0, 0),
         "walk-against-a-list": (0, 1e9, 10**9, 0),
         "walk-then-drive": (5000, 1.0, 0, 0),
         "walk-in-windows": (0, 1e9, 0, 3),
-        "windows-then-drive": (5000, 0.0, 0, 3),
+        "few-drive-else-windows": (2, 0.0, 0, 3),
     }
     drive_below, walk_per_guess, list_below, window = plans[request.param]
-    monkeypatch.setattr(search_module, "WINDOW_BUDGET", 15)
     monkeypatch.setattr(search_module, "DRIVE_BELOW", drive_below)
+    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", drive_below)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", drive_below)
     monkeypatch.setattr(search_module, "WALK_PER_GUESS", walk_per_guess)
     monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", list_below)
     monkeypatch.setattr(search_module, "WINDOW_FIRST", window)
