@@ -317,13 +317,13 @@ def _postgres_text_filter(
     words = and_(*indexed, *row_tests)
     drive = select(PaperRow.pk).where(words)
     # What the planner expects the drive to find (a category tested on rows counts too: it
-    # shortens the walk that comes first).
-    estimate = select(PaperRow.pk).where(*indexed, *([terms.op("&&")(cats)] if categories else []))
+    # shortens the walk that comes first). A phrase counts by its first pair: its pairs come
+    # together, and the planner, taking them as independent, would expect next to none.
+    in_category = [terms.op("&&")(cats)] if categories else []
+    expected = [terms.op("@>")(_key_array(required))] if required else []
+    expected += [pairs.op("@>")(_key_array(required_pairs[:1]))] if required_pairs else []
+    estimate = select(PaperRow.pk).where(*expected, *in_category)
     found = _Filter(drive=drive, probe=and_(*probes), estimate=estimate, words=words, keep=wanted)
-    if required_pairs:
-        # The planner estimates one array element well (from its most common elements, or
-        # below the rarest of them): the pairs' estimate picks the plan.
-        found.estimate = select(PaperRow.pk).where(pairs.op("@>")(_key_array(required_pairs)))
     if bound < DRIVE_BELOW:
         found.count = bound
     return found
