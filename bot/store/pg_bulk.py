@@ -126,19 +126,19 @@ def _fields(paper: Paper) -> _Fields:
     return paper.title, paper.abstract, tuple(paper.categories), tuple(paper.authors)
 
 
+def _encoded(fields: _Fields) -> EncodedKeys:
+    terms, pairs, authors = lexemes.search_keys(*fields)
+    return bigint_array(terms), bigint_array(pairs), bigint_array(authors)
+
+
 def encoded_keys(paper: Paper) -> EncodedKeys:
     """A paper's search keys as a binary COPY takes them."""
-    terms, pairs, authors = lexemes.search_keys(*_fields(paper))
-    return bigint_array(terms), bigint_array(pairs), bigint_array(authors)
+    return _encoded(_fields(paper))
 
 
 def _encoded_batch(batch: list[_Fields]) -> list[EncodedKeys]:
     """The prefetch process's work: a batch's keys (a top-level function, for pickling)."""
-    out = []
-    for fields in batch:
-        terms, pairs, authors = lexemes.search_keys(*fields)
-        out.append((bigint_array(terms), bigint_array(pairs), bigint_array(authors)))
-    return out
+    return [_encoded(fields) for fields in batch]
 
 
 class KeyPrefetch:
