@@ -4,17 +4,16 @@ recorded in the outbox and posted."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bot.calendar import is_listing_day, no_listing_reason
 from bot.channels import Channels
 from bot.config import Settings
 from bot.delivery import DeliveryService, Outbox, Poster, RecipientGone
+from bot.gcpause import cyclic_gc_paused
 from bot.library import Library
 from bot.models import ChannelInfo, Digest, EmptyKind, Paper
 from bot.radar import RadarIndex
@@ -32,20 +31,6 @@ PosterFactory = Callable[[ChannelInfo], Poster]
 # this way are still posted once (deliveries are unique per channel and paper).
 ARRIVAL_SLACK = dt.timedelta(minutes=15)
 PERSONAL_BRIEFING_MIN = 5  # a personal digest with fewer papers gets no briefing of its own
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Selecting 100 channels' matches allocates tens of thousands of small acyclic objects
-    beside a large live heap (the window's papers and radar index); each full collection the
-    allocations trigger walks that heap for nothing (measured: up to a third of the build)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class UnknownChannel(LookupError):
@@ -123,7 +108,10 @@ class Digests:
         """
         now = now or dt.datetime.now(dt.UTC)
         self._forget()
-        with _no_cyclic_gc():
+        # Selecting 100 channels' matches allocates tens of thousands of small acyclic objects
+        # beside a large live heap (the window's papers, the radar index): full collections
+        # walked it for nothing, up to a third of the build.
+        with cyclic_gc_paused():
             chosen = [(info, self.select(info, day, now)) for info, day in wanted]
         self._summarize(chosen)
         return [digest for _, digest in chosen]
