@@ -6,13 +6,8 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.names import parse_author_query
-
-if TYPE_CHECKING:
-    pass
-
 from bot.query.model import _WORD_RE, Filters, usage_error
 
 # ---- text cleaning and the lexer --------------------------------------------------------------

@@ -9,7 +9,6 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from bot.ids import canonical_id
 from bot.query.lexer import (
@@ -35,10 +34,6 @@ from bot.query.model import (
     usage_error,
 )
 from bot.query.rules import parse_rule
-
-if TYPE_CHECKING:
-    pass
-
 
 # ---- commands -------------------------------------------------------------------------------
 
