@@ -134,19 +134,18 @@ def _insert_fresh(session: Session, fresh: list[Paper]) -> None:
 
 def _copy_fresh(session: Session, fresh: list[Paper], now: dt.datetime) -> None:
     """PostgreSQL's new rows, with their search keys, by COPY and one INSERT … SELECT (pg_bulk)."""
-    columns = (*_INSERT_COLUMNS[1:], *_PG_SEARCH_COLUMNS)
-    json_columns = {
-        name for name in columns[: -len(_PG_SEARCH_COLUMNS)] if isinstance(_PAPERS.c[name].type, JSON)
-    }
+    plain = _INSERT_COLUMNS[1:]  # the columns both stores have; then PostgreSQL's search keys
+    json_columns = {name for name in plain if isinstance(_PAPERS.c[name].type, JSON)}
+    prefetched = session.info.get(pg_bulk.KEYS)
+    keys_of = prefetched.keys if prefetched is not None else pg_bulk.encoded_keys
 
     def row(paper: Paper) -> list[Any]:
         values = {**_row_values(paper), "arrived_at": _arrival(paper, now)}
         for name in json_columns:
             values[name] = orjson.dumps(values[name]).decode()
-        return [*(values[name] for name in columns[: -len(_PG_SEARCH_COLUMNS)]), *keys_of(paper)]
+        return [*(values[name] for name in plain), *keys_of(paper)]
 
-    prefetched = session.info.get(pg_bulk.KEYS)
-    keys_of = prefetched.keys if prefetched is not None else pg_bulk.encoded_keys
+    columns = (*plain, *_PG_SEARCH_COLUMNS)
 
     by_id = pg_bulk.insert_rows(session, columns, (row(p) for p in fresh))
     items = [(by_id[p.id], p) for p in fresh if p.id in by_id]

@@ -127,8 +127,9 @@ class _Filter:
     probe: ColumnElement[bool]
     estimate: Select[Any] | None = None  # SELECT of pks, capped and counted to choose the plan
     count: int | None = None  # its postings, when already counted (capped)
-    # PostgreSQL full text: the condition GIN answers (every match, and for phrases of three
-    # words or more a few more), and what a candidate's title and abstract must then hold.
+    # PostgreSQL: the condition GIN answers (a filter with one is estimated by the planner,
+    # not counted: every match, and for phrases a few more), and what a candidate's title and
+    # abstract must then hold (phrases).
     words: ColumnElement[bool] | None = None
     keep: Callable[[str, str], bool] | None = None
     # SQLite FTS5: the postings between two keys, as a condition (see _windowed).
