@@ -21,14 +21,14 @@ import random
 import re
 import sys
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.web.app import create_lab_app
 from bench.common import CACHE, engine_on, machine, percentile, table, verdict
 from bench.corpus import all_rows
-from bench.search import bulk_load, snapshot_file
+from bench.search import SHAPES, bulk_load, queries, snapshot_file
 from bot.delivery import PostedRef
 from bot.engine import Engine
 from bot.models import Digest, DigestEntry
@@ -66,9 +66,9 @@ def store(papers: int) -> str:
     return f"sqlite:///{db}"
 
 
-def prepare(engine: Engine) -> list[str]:
-    """A channel with a radar and a recorded digest; returns the page URLs to time."""
-    rng = random.Random(17)
+def prepare(engine: Engine, seed: int) -> list[str]:
+    """A channel with a radar and a recorded digest; returns the digest views to time."""
+    rng = random.Random(seed)
     names = [
         str(a)
         for r in all_rows()
@@ -80,56 +80,67 @@ def prepare(engine: Engine) -> list[str]:
         engine.channels.subscribe(CHANNEL, parse_rule(text))
     engine.digests.register_poster("slack", lambda info: NullPoster())
     engine.digests.post_all(channel=CHANNEL, day=NEWEST)
-    urls = ["/", "/?offset=5", "/?offset=10", "/?lang=zh", "/?date=2026-06-15", "/?date=2026-06-14"]
-    for _ in range(3):
-        urls.append(f"/?q=author+{rng.choice(names).split()[-1]}")
-        urls.append(f'/?q=author+"{rng.choice(names)}"')
-        urls.append("/?q=search+cat:cs.LG+" + rng.choice(["learning", "graph", "model", "network"]))
-        urls.append('/?q=search+"neural+network"&offset=5')
-    urls += ["/api/papers", "/api/papers?q=cat+cs.LG&offset=5"]
-    return urls
+    days = ["/", "/?offset=5", "/?offset=10", "/?lang=zh", "/?date=2026-06-15", "/?date=2026-06-14"]
+    return [*days, "/api/papers", "/api/papers?q=cat+cs.LG&offset=5"]
+
+
+def query_views(seed: int, papers: int) -> list[tuple[str, str]]:
+    """(shape, URL): the search benchmark's mix for `seed`, typed into the page's query box; a
+    fifth of them ask for the second batch."""
+    rng = random.Random(seed)
+    out = []
+    for shape, text in queries(seed, papers):
+        offset = "&offset=5" if rng.random() < 0.2 else ""
+        out.append((shape, f"/?q={quote_plus(text)}{offset}"))
+    return out
 
 
 async def timed_requests(
-    engine: Engine, urls: list[str], rounds: int
-) -> tuple[dict[str, list[float]], list[float], dict[str, float]]:
-    """(times per URL over `rounds` passes, /healthz times, the first, cold view of each URL)."""
+    engine: Engine, days: list[str], asked: list[tuple[str, str]], warm: list[tuple[str, str]], rounds: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], list[float], dict[str, float]]:
+    """(digest view times over `rounds` passes, query view times by shape (each asked once),
+    /healthz times, the first, cold view of each digest URL)."""
     signin = SignIn(SECRET, clock=lambda: NOW.timestamp())
     app = create_lab_app(engine, signin, clock=lambda: NOW)
-    times: dict[str, list[float]] = {url: [] for url in urls}
+    times: dict[str, list[float]] = {url: [] for url in days}
+    by_shape: dict[str, list[float]] = {shape: [] for shape in SHAPES}
     health: list[float] = []
     first: dict[str, float] = {}
+
+    async def get(url: str) -> float:
+        start = time.perf_counter()
+        response = await client.get(url)
+        body = await response.read()
+        assert response.status == 200, (url, response.status, body[:300])
+        return time.perf_counter() - start
+
     async with TestClient(TestServer(app)) as client:
         response = await client.get(f"/login?token={signin.link_token(MEMBER)}", allow_redirects=False)
         assert response.status == 303
-        for url in urls:  # a running server has its store's pages cached: one pass to warm
-            start = time.perf_counter()
-            await (await client.get(url)).read()
-            first[url] = time.perf_counter() - start
-        for _ in range(rounds):
-            for url in urls:
-                start = time.perf_counter()
-                response = await client.get(url)
-                body = await response.read()
-                times[url].append(time.perf_counter() - start)
-                assert response.status == 200, (url, response.status, body[:300])
+        for url in days:  # a running server has its store's pages cached: one pass to warm
+            first[url] = await get(url)
+        for _shape, url in warm:
+            await get(url)
+        per_round = -(-len(asked) // rounds)
+        for n in range(rounds):
+            for url in days:
+                times[url].append(await get(url))
+            for shape, url in asked[n * per_round : (n + 1) * per_round]:
+                by_shape[shape].append(await get(url))
             start = time.perf_counter()
             await (await client.get("/healthz")).read()
             health.append(time.perf_counter() - start)
-    return times, health, first
+    return times, by_shape, health, first
 
 
-def search_alone(engine: Engine, urls: list[str], rounds: int) -> list[float]:
+def search_alone(engine: Engine, asked: list[tuple[str, str]]) -> list[float]:
     """The baseline for the query views: the engine's search for the same text, no page around it."""
     out = []
-    for _ in range(rounds):
-        for url in urls:
-            query = parse_qs(urlsplit(url).query)
-            if "q" not in query:
-                continue
-            start = time.perf_counter()
-            engine.search(query["q"][0], limit=6, offset=int(query.get("offset", ["0"])[0]))
-            out.append(time.perf_counter() - start)
+    for _shape, url in asked:
+        query = parse_qs(urlsplit(url).query)
+        start = time.perf_counter()
+        engine.search(query["q"][0], limit=6, offset=int(query.get("offset", ["0"])[0]))
+        out.append(time.perf_counter() - start)
     return out
 
 
@@ -142,6 +153,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30)),
+        help="the query mix and radar (default: BENCH_SEED, or drawn fresh); seed + 1 warms",
+    )
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     started = time.perf_counter()
@@ -150,33 +167,41 @@ def main() -> int:
     engine = engine_on(url, ACADEMICHUB_SECRET_KEY=SECRET)
     engine.arxiv = None  # answers from the store only
     engine.commands.clock = lambda: NOW
-    urls = prepare(engine)
+    days = prepare(engine, args.seed)
+    asked = query_views(args.seed, args.papers)
+    warm = query_views(args.seed + 1, args.papers)
     load_before = os.getloadavg()[0]
-    times, health, first = asyncio.run(timed_requests(engine, urls, args.rounds))
-    alone = search_alone(engine, urls, args.rounds)
+    times, by_shape, health, first = asyncio.run(timed_requests(engine, days, asked, warm, args.rounds))
+    alone = search_alone(engine, asked)
     load_after = os.getloadavg()[0]
     engine.close()
-    pages = [t for ts in times.values() for t in ts]
-    days = [t for u, ts in times.items() if "q=" not in u for t in ts]
-    queries = [t for u, ts in times.items() if "q=" in u for t in ts]
+    day_times = [t for ts in times.values() for t in ts]
+    query_times = [t for ts in by_shape.values() for t in ts]
+    pages = day_times + query_times
     p95 = percentile(pages, 95)
     cold = max(first, key=lambda u: first[u])
     rows = [
         (
-            f"lab page over HTTP, {len(pages)} requests ({len(urls)} views × {args.rounds}), p50 / p95 / max",
+            f"lab page over HTTP, {len(pages)} requests, p50 / p95 / max",
             ms(pages),
             f"/healthz round trip p50 {percentile(health, 50) * 1000:.1f} ms",
             f"p95 ≤ 100 ms {verdict(p95 <= 0.1)}",
         ),
-        ("  digest views (day, next batches, other days, zh, JSON), p50 / p95 / max", ms(days), "—", "—"),
         (
-            "  query-box views (author, phrase, category + word), p50 / p95 / max",
-            ms(queries),
-            f"engine.search alone, same queries: {ms(alone)}",
+            f"  digest views ({len(days)} URLs × {args.rounds}: day, next batches, other days, zh, JSON)",
+            ms(day_times),
+            "—",
             "—",
         ),
         (
-            "first view of each URL (cold; an unrecorded day's radar pick is computed, then kept)",
+            f"  query-box views ({len(asked)} queries, each once), p50 / p95 / max",
+            ms(query_times),
+            f"engine.search alone, same queries: {ms(alone)}",
+            "—",
+        ),
+        *[(f"    {shape}", ms(ts), "", "") for shape, ts in by_shape.items() if ts],
+        (
+            "first view of each digest URL (cold; an unrecorded day's radar pick is computed, then kept)",
             f"p50 {percentile(list(first.values()), 50) * 1000:.1f} ms, max {first[cold] * 1000:.0f} ms",
             f"slowest: {cold}",
             "(no target)",
@@ -184,7 +209,8 @@ def main() -> int:
     ]
     print(
         f"machine: {machine()}; load average {load_before:.1f} → {load_after:.1f}; "
-        f"store: {args.papers:,} papers (built or reused in {built:.0f} s)"
+        f"store: {args.papers:,} papers (built or reused in {built:.0f} s); "
+        f"BENCH_SEED={args.seed} (BENCH_SEED=… or --seed repeats it)"
     )
     print(table("lab page render", rows))
     return 0 if p95 <= 0.1 else 1
