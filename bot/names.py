@@ -148,10 +148,16 @@ def _is_initial(token: str) -> bool:
 
 
 @lru_cache(maxsize=1 << 18)
+def _name_tokens(author: str) -> tuple[str, ...]:
+    """The folded tokens of one author string, in written order: what `_parts` and `_pieces`
+    are made of (tokenised once; neither depends on which token is the surname)."""
+    return tuple(_tokens(_drop_affiliations(author)))
+
+
+@lru_cache(maxsize=1 << 18)
 def _parts(author: str) -> tuple[str, ...]:
-    # Parts do not depend on which token is the surname, so this skips _split_name.
     out: dict[str, None] = {}
-    for token in _tokens(_drop_affiliations(author)):
+    for token in _name_tokens(author):
         if not _is_initial(token):
             out[token] = None
         if "-" in token:  # index "mosella-montoro" and also "mosella", "montoro"
@@ -278,10 +284,10 @@ def _assign(given: tuple[str, ...], pool: list[str]) -> bool:
     return False
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _pieces(author: str) -> tuple[str, ...]:
     """Author tokens with hyphenated names split, initials included (for given-name checks)."""
-    return tuple(p for t in _split_name(author).tokens for p in t.split("-") if p)
+    return tuple(p for t in _name_tokens(author) for p in t.split("-") if p)
 
 
 def author_matches(query: AuthorQuery, author: str) -> bool:

@@ -224,3 +224,44 @@ def test_the_author_index_is_sound_for_every_query_that_matches() -> None:
                         assert set(query.index_keys) <= keys, (form, author)
                         assert keys & set(query.first_key_choices), (form, author)
     assert checked > 1000
+
+
+def _index_keys_via_split(author: str) -> list[str]:
+    """index_keys_of as first written: the other tokens from `_split_name` (a second
+    tokenisation). On real names the keys must not change now that a name is tokenised once."""
+    from bot.names import _parts, _split_name, initial_key, name_key
+
+    pieces = [p for t in _split_name(author).tokens for p in t.split("-") if p]
+    out = dict.fromkeys(_parts(author))
+    for part in _parts(author):
+        others = list(pieces)
+        if part in others:
+            others.remove(part)
+        out.update((initial_key(part, i), None) for i in sorted({t[0] for t in others}))
+        out.update((name_key(part, t), None) for t in sorted(set(others)))
+    return list(out)
+
+
+def test_index_keys_are_unchanged_on_every_fixture_author() -> None:
+    from tests.corpus import LISTING_DAYS, listing_papers, snapshot_papers
+
+    papers = [*snapshot_papers(), *(p for day in LISTING_DAYS for p in listing_papers(day))]
+    authors = {a for paper in papers for a in paper.authors}
+    assert len(authors) > 10_000
+    assert [a for a in authors if list(index_keys_of(a)) != _index_keys_via_split(a)] == []
+
+
+_NAME_PIECES = st.sampled_from([*"aBéÖß-,.' ()\\{}\"^`~", "Jr", "van", 'M\\"uller', "\\'{E}"])
+_NAME_TEXT = st.lists(_NAME_PIECES, max_size=12).map("".join)
+
+
+@given(_NAME_TEXT, _NAME_TEXT)
+def test_the_index_holds_the_keys_of_every_query_that_matches_a_strange_name(query: str, author: str) -> None:
+    """Commas, braces and TeX accents tokenise one way: a match always finds its keys."""
+    for text in (query, author):
+        try:
+            parsed = parse_author_query(text)
+        except ValueError:
+            continue
+        if author_matches(parsed, author):
+            assert set(parsed.index_keys) <= set(index_keys_of(author)), (text, author)
