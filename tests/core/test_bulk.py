@@ -23,6 +23,7 @@ from bot.store import papers as paper_repo
 from bot.store.db import Database
 from bot.store.tables import PaperCategory, PaperRow
 from tests.conftest import FIXTURES
+from tests.corpus import listing_papers
 
 SNAPSHOT = FIXTURES / "corpus" / "kaggle_arxiv_metadata_oai_snapshot_first200.jsonl"
 
@@ -249,7 +250,7 @@ def test_a_bulk_loaded_paper_reads_back_as_it_was_parsed(engine: Engine) -> None
 
 
 @pytest.mark.parametrize("into", ["an empty store", "a store with papers"])
-def test_during_a_load_a_thread_checkpoints_the_wal_and_afterwards_sqlite_does_again(
+def test_during_a_load_a_thread_checkpoints_the_wal_and_afterwards_the_commits_worker_does(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, into: str
 ) -> None:
     if into == "a store with papers":  # no side build: the indexes are written directly
@@ -273,7 +274,7 @@ def test_during_a_load_a_thread_checkpoints_the_wal_and_afterwards_sqlite_does_a
     assert sizes[1] > sizes[0], "no checkpoint while loading"
     assert not [t for t in threading.enumerate() if t.name == "wal-checkpointer"]
     with sqlite_engine.db.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 1000
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0  # commits' worker does
     assert_indexes_sound(sqlite_engine)
 
 
@@ -403,3 +404,30 @@ def test_when_building_the_postgres_indexes_fails_the_load_says_so_and_lets_go_o
     engine.db.ensure_schema()
     assert "ix_papers_search_terms" in postgres_index_definitions(engine)
     assert engine.search('search "discrete dipole"', limit=5)
+
+
+def test_an_ordinary_commit_leaves_the_wal_copy_to_a_worker_thread(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A daily ingest does not wait for the checkpoint its commit would have run: the writer's
+    automatic checkpoints are off, and a worker copies the WAL into the file after the commit."""
+    path = sqlite_file(sqlite_engine)
+    with sqlite_engine.db.session() as session:
+        raw = session.connection().connection.driver_connection
+        assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    monkeypatch.setattr(db_module._CommitCheckpoints, "THRESHOLD", 0)  # this listing's WAL is small
+    before = path.stat().st_size
+    with sqlite_engine.db.session() as session:  # the daily path (a feed's papers), not a bulk load
+        counts = paper_repo.upsert_papers(session=session, papers=listing_papers("2026-06-16"))
+    assert counts.new > 100
+    deadline = time.monotonic() + 10
+    while path.stat().st_size == before and time.monotonic() < deadline:
+        time.sleep(0.02)  # only a checkpoint writes pages into the file itself
+    assert path.stat().st_size > before
+    assert sqlite_engine.search("learning")  # readers see it, WAL or file
+
+
+def test_a_checkpoint_of_a_removed_store_does_not_create_it_again(tmp_path: Path) -> None:
+    gone = tmp_path / "removed.db"
+    db_module._CommitCheckpoints(gone)._checkpoint()
+    assert not gone.exists()
