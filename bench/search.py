@@ -314,7 +314,7 @@ def main() -> int:
         rows += [] if args.reuse else load_sqlite(db, args.papers)
         ours, cold, likes = measure(f"sqlite:///{db}", args.seed, args.papers, args.like_scans)
         rows += list(rows_for("SQLite", ours, cold, likes))
-        notes.append(slowest("SQLite", ours))
+        notes += [slowest("SQLite", ours), slowest("SQLite, warm-up (cold caches)", cold, 3)]
     if not args.skip_postgres:
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{PG_DB}"
         if not args.reuse:
@@ -322,7 +322,7 @@ def main() -> int:
             rows += load_postgres(snapshot_file(args.papers), url, rows[0][1] if rows else "not loaded")
         pg_ours, pg_cold, pg_likes = measure(url, args.seed, args.papers, args.like_scans)
         rows += list(rows_for("PostgreSQL", pg_ours, pg_cold, pg_likes))
-        notes.append(slowest("PostgreSQL", pg_ours))
+        notes += [slowest("PostgreSQL", pg_ours), slowest("PostgreSQL, warm-up (cold caches)", pg_cold, 3)]
     print(f"machine: {machine()}; corpus: {args.papers:,} papers generated from the real fixture records")
     print(
         f"query mix: {PER_SHAPE} of each of {len(SHAPES)} shapes drawn at random "
