@@ -333,6 +333,28 @@ def _create_engine(url: str, **kwargs: Any) -> Engine:
         ) from None
 
 
+# A drive reads its candidates by a bitmap heap scan, one heap page each (a row keeps its ~300
+# search keys, ~4.7 KB, one to a page). With PostgreSQL's default effective_io_concurrency of 1,
+# the pages a query reads first come from disk one after another: 24-47 µs a candidate (median
+# over random words, a million papers); with 64 the scan asks the kernel for the next pages
+# ahead of it (posix_fadvise): 10-15 µs. Warm pages cost the same either way. A platform
+# without posix_fadvise refuses the setting, and the default stays there.
+_PG_READ_AHEAD = "SET effective_io_concurrency = 64"
+
+
+def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(_PG_READ_AHEAD)
+    except Exception as exc:  # the driver's own error class: psycopg.errors.InvalidParameterValue
+        dbapi_conn.rollback()
+        log.debug("effective_io_concurrency left as it is: %s", exc)
+    else:
+        dbapi_conn.commit()  # a SET outlives the transaction it is in once that commits
+    finally:
+        cursor.close()
+
+
 def make_sql_engine(url: str, read_only: bool = False) -> Engine:
     """A SQLAlchemy engine with the project's SQLite pragmas or PostgreSQL settings."""
     if url.startswith("sqlite"):
@@ -353,7 +375,10 @@ def make_sql_engine(url: str, read_only: bool = False) -> Engine:
         event.listen(engine, "connect", lambda c, _r: setattr(c, "isolation_level", None))
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
-    return _create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = _create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_session)
+    return engine
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -431,3 +431,23 @@ def test_a_checkpoint_of_a_removed_store_does_not_create_it_again(tmp_path: Path
     gone = tmp_path / "removed.db"
     db_module._CommitCheckpoints(gone)._checkpoint()
     assert not gone.exists()
+
+
+def test_postgresql_reads_a_drives_heap_pages_ahead_and_a_refusal_leaves_the_default(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """effective_io_concurrency 64 on every connection of the store (bitmap heap scans ask the
+    kernel for their next pages); where the server refuses it, the connection still works."""
+    if engine.db.dialect != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with engine.db.reading() as session:
+        assert session.connection().exec_driver_sql("SHOW effective_io_concurrency").scalar_one() == "64"
+    monkeypatch.setattr(db_module, "_PG_READ_AHEAD", "SET effective_io_concurrency = -1")  # refused
+    refused = Database(engine.db.url)
+    try:
+        with refused.reading() as session:
+            setting = session.connection().exec_driver_sql("SHOW effective_io_concurrency").scalar_one()
+            assert setting not in ("64", "-1")  # the server's own default
+            assert session.connection().exec_driver_sql("SELECT count(*) FROM papers").scalar_one() >= 0
+    finally:
+        refused.dispose()
