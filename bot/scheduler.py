@@ -144,10 +144,22 @@ def run_scheduler(engine: Engine, send_notice: Callable[[VersionNotice], None] |
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+
+    def catch_up() -> None:  # once, now: fetch, then post anything missed
+        try:
+            scheduler.fetch()
+        except Exception:  # the clock's own rounds try again at their times
+            log.exception("catching up after the start failed")
+
     clock = build_clock(scheduler)
     clock.start()
     log.info("scheduler running: feeds after arXiv's nightly rebuild, digests at each channel's time")
-    clock.add_job(scheduler.fetch, id="catch-up")  # once, now: fetch, then post anything missed
+    # Beside the clock, not as a one-off job of it: a SIGTERM just after the start made
+    # APScheduler's shutdown race its removal of the finished job (JobLookupError, a traceback
+    # from its thread). `fetch` and `tick` guard themselves against the clock's own rounds.
+    first = threading.Thread(target=catch_up, name="catch-up")
+    first.start()
     stop.wait()
     clock.shutdown(wait=True)
+    first.join()
     return 0
