@@ -184,13 +184,14 @@ class Ingestor:
             # SQLite hands back wait for the GIL (up to the 5 ms switch interval), and the
             # full-text work that is worth a second core runs in its own process (fulltext.py).
             # One batch ahead: the next batch's preparation (PostgreSQL's search keys, in a
-            # second process) runs while this one is stored.
+            # second process) runs while this one is stored. A file of one batch prepares
+            # nothing: starting that process (~1 s) would cost more than it saves.
             batches = _batches(papers, BULK_BATCH)
             batch = next(batches, None)
-            if batch is not None:
+            following = next(batches, None) if batch is not None else None
+            if batch is not None and following is not None:
                 bulk_session.prepare(batch)
             while batch is not None:
-                following = next(batches, None)  # parsed while the batch's keys are computed
                 if following is not None:
                     bulk_session.prepare(following)
                 with bulk_session(batch) as session:
@@ -201,6 +202,7 @@ class Ingestor:
                 if progress:
                     progress(source, result.new + result.updated + result.unchanged)
                 batch = following
+                following = next(batches, None) if batch is not None else None  # parsed while keys are made
         if stats.bad:
             if not stats.papers:
                 raise FeedError(f"no paper in {stats.lines} lines of JSON ({stats.errors[0]})")

@@ -169,3 +169,23 @@ def test_when_the_key_process_fails_the_loader_computes_the_keys_and_says_so(
     assert "computing search keys on the side failed" in caplog.text
     _keys_match_the_papers(engine)
     assert engine.search("author Balázs", limit=5)
+
+
+@ON_POSTGRES
+def test_a_file_of_one_batch_starts_no_key_process(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting the key process costs ~1 s, more than one batch's keys: the loader makes them."""
+    prepared: list[int] = []
+    prepare = pg_bulk.KeyPrefetch.prepare
+
+    def counted(self: pg_bulk.KeyPrefetch, papers: list[Paper]) -> None:
+        prepared.append(len(papers))
+        prepare(self, papers)
+
+    monkeypatch.setattr(pg_bulk.KeyPrefetch, "prepare", counted)
+    assert load(engine, SNAPSHOT).new == unique_ids(SNAPSHOT)  # 200 records, BULK_BATCH 5,000
+    assert prepared == []
+    _keys_match_the_papers(engine)
+    clear(engine)
+    monkeypatch.setattr(ingest_module, "BULK_BATCH", 40)
+    assert load(engine, SNAPSHOT).new == unique_ids(SNAPSHOT)
+    assert len(prepared) >= 5 and set(prepared[:-1]) == {40}  # every batch, the first included
