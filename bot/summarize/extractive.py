@@ -27,7 +27,10 @@ class ExtractiveSummarizer:
     """No network, deterministic: contribution sentences and a briefing by themes."""
 
     name = "extractive"
-    version = "v2"  # v2: datelines, caveats and notices no longer win the TL;DR
+    # v2: datelines, caveats and notices no longer win the TL;DR; v3: cached as plain text
+    # (SummaryService._from_fallback), so a v2 entry, cached before links were taken out, is
+    # made again.
+    version = "v3"
 
     @property
     def cache_key(self) -> str:

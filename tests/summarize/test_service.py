@@ -174,7 +174,7 @@ def test_extractive_fallbacks_are_not_cached_under_the_llm_key() -> None:
     papers = load_papers(4)
     with FakeOpenAI("500") as server:
         service(make_llm(server), cache).tldrs_for(papers, "en")
-    assert {key for (_, key, _) in cache.items} == {"extractive:v2"}
+    assert {key for (_, key, _) in cache.items} == {"extractive:v3"}
     with FakeOpenAI() as healthy:  # the next healthy run asks the LLM again
         tldrs = service(make_llm(healthy), cache).tldrs_for(papers, "en")
     assert tldrs == {p.id: f"Model TL;DR of {p.id}." for p in papers}
