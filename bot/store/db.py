@@ -46,33 +46,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-class _WalCheckpointer:
-    """Copies the WAL into the database file on a thread of its own while a bulk load runs
-    (the loader's connection has automatic checkpoints off), so the loader never stops for it:
-    with automatic checkpoints each 5,000-paper commit copied and synced ~12 MB first, 11 % of
-    a million-paper load. The thread spends its time in SQLite, without the GIL, and takes
-    it back a few times a second."""
-
-    def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA synchronous=NORMAL")  # the WAL is synced before a checkpoint
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wal-checkpointer", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while not self._stopping.wait(0.2):
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for the loader
-        except sqlite3.Error as exc:  # the WAL grows instead; the loader's commits are unaffected
-            log.warning("checkpoints during the bulk load stopped: %s", exc)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join()
-        self._conn.close()
-
-
 def _no_automatic_checkpoints(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")  # _CommitCheckpoints copies the WAL
 
@@ -82,7 +55,8 @@ class _CommitCheckpoints:
     the WAL holds more than SQLite's automatic checkpoint would let it (1,000 pages).
 
     With automatic checkpoints, the commit that crosses that size copies every page and
-    syncs the file before it returns: ~35 ms of a 2,000-paper day's ingest (~10 MB of WAL).
+    syncs the file before it returns: ~35 ms of a 2,000-paper day's ingest (~10 MB of WAL),
+    and 11 % of a million-paper bulk load (~12 MB after each 5,000-paper batch).
     The store's connections have them off (SQLite's documentation suggests a separate
     thread for this); the copy runs here meanwhile, in SQLite without the GIL. PASSIVE never
     waits for a reader or writer: what it cannot copy yet, the next commit's round does. One
@@ -129,14 +103,12 @@ class _CommitCheckpoints:
 _BULK_TUNING = (
     "PRAGMA cache_size=-32768",
     "PRAGMA temp_store=MEMORY",
-    "PRAGMA wal_autocheckpoint=0",  # _WalCheckpointer does it
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 16)",
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('crisismerge', 64)",
 )
 _NORMAL_TUNING = (
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=DEFAULT",
-    "PRAGMA wal_autocheckpoint=0",  # _CommitCheckpoints does it
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 4)",
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('crisismerge', 16)",
 )
@@ -263,11 +235,16 @@ class BulkSessions:
     """A bulk load's sessions, one per batch, on its one tuned connection."""
 
     def __init__(
-        self, conn: Connection, index: fulltext.IndexWriter | None, keys: pg_bulk.KeyPrefetch | None
+        self,
+        conn: Connection,
+        index: fulltext.IndexWriter | None,
+        keys: pg_bulk.KeyPrefetch | None,
+        committed: Callable[[], None] | None = None,
     ) -> None:
         self.conn = conn
         self.index = index
         self.keys = keys
+        self.committed = committed  # after each batch's commit (SQLite: the WAL's checkpoint)
 
     def prepare(self, papers: Sequence[Any]) -> None:
         """Papers to be stored after the current batch: PostgreSQL starts on their search keys
@@ -285,6 +262,8 @@ class BulkSessions:
                 self.keys.use(papers)
                 session.info[pg_bulk.KEYS] = self.keys
             yield session
+        if self.committed is not None:
+            self.committed()
 
 
 def _refresh_statistics(conn: Connection, dialect: str) -> None:
@@ -445,22 +424,18 @@ class Database:
             )
             _tune(raw, bulk)
             side: fulltext.SideBuild | None = None
-            checkpoints: _WalCheckpointer | None = None
             keys: pg_bulk.KeyPrefetch | None = None
             deferred = loaded = False
             try:
-                path = self.sqlite_path
                 side = self._start_side_build(raw)
-                checkpoints = _WalCheckpointer(path) if path is not None else None
                 deferred = self.dialect == "postgresql" and _defer_postgres_text_indexes(raw)
                 keys = pg_bulk.KeyPrefetch() if self.dialect == "postgresql" else None
-                yield BulkSessions(conn, side, keys)
+                committed = self._checkpoints.after_commit if self._checkpoints is not None else None
+                yield BulkSessions(conn, side, keys, committed)
                 loaded = True
             except fulltext.IndexBuildError as exc:
                 raise StoreError(str(exc)) from None
             finally:
-                if checkpoints is not None:
-                    checkpoints.stop()
                 if keys is not None:
                     keys.close()
                 _tune(raw, normal)  # before the copy: FTS5 settings are written through the index

@@ -250,7 +250,7 @@ def test_a_bulk_loaded_paper_reads_back_as_it_was_parsed(engine: Engine) -> None
 
 
 @pytest.mark.parametrize("into", ["an empty store", "a store with papers"])
-def test_during_a_load_a_thread_checkpoints_the_wal_and_afterwards_the_commits_worker_does(
+def test_during_a_load_the_commits_worker_checkpoints_the_wal_and_afterwards_too(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, into: str
 ) -> None:
     if into == "a store with papers":  # no side build: the indexes are written directly
@@ -259,12 +259,16 @@ def test_during_a_load_a_thread_checkpoints_the_wal_and_afterwards_the_commits_w
         load(sqlite_engine, few)
     path = sqlite_file(sqlite_engine)
     sizes: list[int] = []
+    monkeypatch.setattr(db_module._CommitCheckpoints, "THRESHOLD", 0)  # this load's WAL is small
+
+    db_module._CommitCheckpoints._worker.submit(lambda: None).result()  # earlier rounds are done
+    start = path.stat().st_size
 
     def wait_for_a_checkpoint(session: Any) -> None:
         raw = session.connection().connection.driver_connection
         assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0  # the loader never stops for one
-        start, deadline = path.stat().st_size, time.monotonic() + 10
-        # Earlier batches sit in the WAL; only a checkpoint copies them into the file itself.
+        deadline = time.monotonic() + 10
+        # Batches 1-3 sit in the WAL; only a checkpoint copies them into the file itself.
         while path.stat().st_size == start and time.monotonic() < deadline:
             time.sleep(0.05)
         sizes.extend((start, path.stat().st_size))
