@@ -187,8 +187,7 @@ class Ingestor:
             # second process) runs while this one is stored. A file of one batch prepares
             # nothing: starting that process (~1 s) would cost more than it saves.
             batches = _batches(papers, BULK_BATCH)
-            batch = next(batches, None)
-            following = next(batches, None) if batch is not None else None
+            batch, following = next(batches, None), next(batches, None)
             if batch is not None and following is not None:
                 bulk_session.prepare(batch)
             while batch is not None:
@@ -201,8 +200,7 @@ class Ingestor:
                 result.unchanged += counts.unchanged
                 if progress:
                     progress(source, result.new + result.updated + result.unchanged)
-                batch = following
-                following = next(batches, None) if batch is not None else None  # parsed while keys are made
+                batch, following = following, next(batches, None)  # parsed while keys are made
         if stats.bad:
             if not stats.papers:
                 raise FeedError(f"no paper in {stats.lines} lines of JSON ({stats.errors[0]})")
