@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bench import old_briefing
-from bench.common import machine, percentile, table, verdict
+from bench.common import bench_seed, machine, percentile, table, verdict
 from bot.models import DigestEntry, Paper
 from bot.summarize import ExtractiveSummarizer
 from bot.summarize.briefing import forget_analysed_papers
@@ -27,7 +27,7 @@ from tests.corpus import LISTING_DAYS, listing_papers
 
 DIGESTS = 40
 CHANNELS = 100
-SEED = int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30))  # printed; repeats a run
+SEED = bench_seed()  # printed; repeats a run
 Digest = tuple[list[DigestEntry], list[str]]
 
 

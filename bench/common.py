@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -57,3 +58,9 @@ def table(title: str, rows: list[tuple[str, str, str, str]]) -> str:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
+
+
+def bench_seed() -> int:
+    """The seed a benchmark draws its inputs with: BENCH_SEED when set (to repeat a run), else
+    a fresh one; each benchmark prints it."""
+    return int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import random
 import re
 import sys
@@ -18,7 +17,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.common import engine_on, machine, median_of, table, timed, verdict
+from bench.common import bench_seed, engine_on, machine, median_of, table, timed, verdict
 from bench.corpus import big_day
 from bot.engine import Engine
 from bot.models import Paper
@@ -29,7 +28,7 @@ DAY = dt.date(2026, 6, 16)
 CHANNELS = 100
 
 
-SEED = int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30))
+SEED = bench_seed()
 
 
 def radars(papers: list[Paper], seed: int = SEED) -> list[list[RadarRule]]:

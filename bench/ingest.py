@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import random
 import sys
 import tempfile
 from functools import partial
@@ -25,7 +23,7 @@ from pathlib import Path
 import feedparser
 
 import bot.names
-from bench.common import engine_on, machine, median_of, table, timed, verdict
+from bench.common import bench_seed, engine_on, machine, median_of, table, timed, verdict
 from bench.corpus import big_day
 from bot.engine import Engine
 from bot.sources import parse_any
@@ -40,7 +38,7 @@ def main() -> int:
     parser.add_argument(
         "--seed",
         type=int,
-        default=int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30)),
+        default=bench_seed(),
         help="which records make the day (default: BENCH_SEED, or drawn fresh)",
     )
     args = parser.parse_args()

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.web.app import create_lab_app
-from bench.common import CACHE, engine_on, machine, percentile, table, verdict
+from bench.common import CACHE, bench_seed, engine_on, machine, percentile, table, verdict
 from bench.corpus import all_rows
 from bench.search import SHAPES, bulk_load, queries, snapshot_file
 from bot.delivery import PostedRef
@@ -156,7 +156,7 @@ def main() -> int:
     parser.add_argument(
         "--seed",
         type=int,
-        default=int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30)),
+        default=bench_seed(),
         help="the query mix and radar (default: BENCH_SEED, or drawn fresh); seed + 1 warms",
     )
     args = parser.parse_args()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import random
 import re
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from bench.common import engine_on, machine, median_of, table, verdict
 from bench.corpus import big_day
-from bench.digest import CHANNELS, setup
+from bench.digest import CHANNELS, SEED, setup
 from bot.digests import PERSONAL_BRIEFING_MIN
 from bot.engine import Engine
 from bot.models import Digest, Paper
@@ -40,9 +39,6 @@ BATCH = 8
 Row = tuple[str, str, str, str]
 Runner = Callable[[Engine], list[Digest]]
 Counted = tuple[int, int, list[Digest]]
-
-
-SEED = int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30))  # printed; repeats a run
 
 
 def member_radars(papers: list[Paper], seed: int = SEED) -> list[list[RadarRule]]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.common import CACHE, engine_on, machine, table, verdict
+from bench.common import CACHE, bench_seed, engine_on, machine, table, verdict
 from bot.engine import Engine
 from bot.query import parse
 from tests.fakes.slack_api import FakeSlack
@@ -35,7 +35,7 @@ DEMO_DAY = Path(__file__).resolve().parents[1] / "bot" / "data" / "arxiv_cs_2026
 DAY = "2026-06-16"
 CAP = 5
 LATENCY = 0.020
-SEED = int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30))
+SEED = bench_seed()
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

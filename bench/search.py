@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bench.common import CACHE, CLOSED_PORT_URL, engine_on, machine, percentile, table, verdict
+from bench.common import CACHE, CLOSED_PORT_URL, bench_seed, engine_on, machine, percentile, table, verdict
 from bench.corpus import SNAPSHOT_SEED, all_rows, snapshot_records, synthetic_ids
 from bot.engine import Engine
 from bot.models import Caller
@@ -309,7 +309,7 @@ def main() -> int:
     parser.add_argument(
         "--seed",
         type=int,
-        default=int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30)),
+        default=bench_seed(),
         help="the measured mix (default: BENCH_SEED, or drawn fresh); seed + 1 warms the caches",
     )
     parser.add_argument("--skip-postgres", action="store_true")

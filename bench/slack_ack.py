@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import socket
 import statistics
@@ -33,6 +32,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from adapters.slack.app import create_app, create_web_app
 from adapters.slack.commands import command_caller
 from adapters.slack.render import reply_message, unescape
+from bench.common import bench_seed
 from bench.corpus import big_day
 from bot.config import FileConfig, load_settings
 from bot.engine import Engine, build_engine
@@ -41,7 +41,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.slack.helpers import SECRET, signed_headers, slash_body
 
 DEMO_DAY = Path(__file__).resolve().parents[1] / "bot" / "data" / "arxiv_cs_2026-06-16.rss.gz"
-SEED = int(os.environ.get("BENCH_SEED") or random.randrange(1 << 30))
+SEED = bench_seed()
 
 
 @dataclass
