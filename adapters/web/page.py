@@ -29,15 +29,18 @@ class Params:
     offset: int = 0
     day: dt.date | None = None
     lang: str | None = None
+    bad_date: str | None = None  # a `date=` that is no date, said on the page (the default day shown)
 
     @classmethod
     def from_query(cls, query: Any) -> Params:
+        day = _date(query.get("date"))
         return cls(
             channel=query.get("channel") or None,
             q=" ".join(str(query.get("q") or "").split())[:500],
             offset=_int(query.get("offset")),
-            day=_date(query.get("date")),
+            day=day,
             lang=query.get("lang") if query.get("lang") in STRINGS else None,
+            bad_date=str(query.get("date"))[:40] if query.get("date") and day is None else None,
         )
 
     def url(self, path: str = "/", **changes: Any) -> str:
@@ -199,6 +202,8 @@ def gather(engine: Engine, member: Member | None, params: Params, now: dt.dateti
         return data
     params.channel = channel.key
     day = data.day = params.day or engine.browse.default_day(channel, now)
+    if params.bad_date is not None:
+        data.error = data.t["bad_date"].format(value=params.bad_date, day=day.isoformat())
     data.calendar = calendar_strip(channel.local_date(now), day)
     data.archive = engine.digest_archive(channel.key)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -176,6 +177,22 @@ async def test_date_picker_knows_arxivs_calendar_and_the_archive(
     assert day == NOW.date() and count == posted[0].total > 25  # every match: the thread and beyond
     assert f"2026-06-16</a> · {count} papers" in html
     assert "Not posted yet" not in html  # the recorded briefing is shown as posted
+
+
+async def test_a_date_that_is_no_date_is_said_and_the_default_day_shown(
+    client: Client, signin: SignIn
+) -> None:
+    await sign_in(client, signin)
+    _, default = await page(client, "/")
+    cases = [("garbage", "garbage"), ("2026-13-45", "2026-13-45"), ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;")]
+    for value, shown in cases:
+        response, html = await page(client, f"/?date={quote(value)}")
+        assert response.status == 200 and f"“{shown}” is not a date (YYYY-MM-DD" in html, value
+        assert html.count('class="paper"') == default.count('class="paper"') > 0
+    _, html = await page(client, "/?date=garbage&lang=zh")
+    assert "“garbage”不是日期" in html
+    _, html = await page(client, "/?date=2026-06-15")
+    assert "is not a date" not in html
 
 
 async def test_language_toggle_and_the_channels_language(client: Client, signin: SignIn) -> None:
