@@ -47,6 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "link that signs you in for 30 days. The link itself works for 15 minutes."
         ),
         "no_channels": "Your workspace has no channel with a radar yet: start one with /papers subscribe.",
+        "no_such_channel": "There is no such channel in your workspace.",
         "bad_date": "“{value}” is not a date (YYYY-MM-DD, e.g. 2026-06-16): showing {day}.",
         "language": "中文",
         "matched": "on your radar",
@@ -94,6 +95,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "登录后 30 天有效。链接本身 15 分钟内有效。"
         ),
         "no_channels": "你的工作区还没有设置雷达的频道：用 /papers subscribe 开始。",
+        "no_such_channel": "你的工作区中没有这个频道。",
         "bad_date": "“{value}”不是日期（格式 YYYY-MM-DD，例如 2026-06-16）：显示 {day}。",
         "language": "English",
         "matched": "雷达命中",

@@ -193,7 +193,7 @@ def gather(engine: Engine, member: Member | None, params: Params, now: dt.dateti
     lang = pick_language(params.lang, channel.language if channel else None, engine.settings.language)
     data = PageData(lang, params, member, channels, channel)
     if params.channel and channel is None:
-        data.error, data.status = "There is no such channel in your workspace.", 404
+        data.error, data.status = data.t["no_such_channel"], 404
         return data
     saved_papers = engine.library.saved(member.workspace, member.user)
     saved = {p.id for p in saved_papers}

@@ -138,6 +138,8 @@ async def test_chips_and_channels_of_the_own_workspace_only(client: Client, sign
     assert OTHER not in html and "secret-robots" not in html
     response, other = await page(client, f"/?channel={OTHER}")
     assert response.status == 404 and "no such channel in your workspace" in other
+    response, other_zh = await page(client, f"/?channel={OTHER}&lang=zh")
+    assert response.status == 404 and "你的工作区中没有这个频道" in other_zh
     assert 'class="paper"' not in other and "cat:cs.RO" not in other
 
 
