@@ -145,12 +145,12 @@ class _Body:
         pieces = self.inner.feed(data) if self.inner is not None else (data,)
         try:
             for piece in pieces:
-                self.out += piece
-                if len(self.out) > self.limits.max_bytes:
+                if len(self.out) + len(piece) > self.limits.max_bytes:  # checked before it is held
                     raise FetchLimitExceeded(
                         f"{self.url}: the feed is larger than {self.limits.max_mb:g} MB once decompressed "
                         "(ACADEMICHUB_MAX_FEED_MB); stopped reading it"
                     )
+                self.out += piece
         except zlib.error:
             raise SourceUnavailable(f"{self.url}: the gzip file it serves is corrupt") from None
 
@@ -222,10 +222,24 @@ def _get_once(client: httpx.Client, url: str, headers: dict[str, str], limits: _
             )
         if response.status_code >= 400:
             raise SourceUnavailable(f"HTTP {response.status_code} from {url}")
-        body = _Body(url, response.headers.get("Content-Encoding"), limits)
+        encoding = response.headers.get("Content-Encoding")
+        declared = _declared_length(response) if encoding is None else None  # else: compressed size
+        if declared is not None and declared > limits.max_bytes:
+            raise FetchLimitExceeded(
+                f"{url}: the feed is larger than {limits.max_mb:g} MB once decompressed "
+                f"(ACADEMICHUB_MAX_FEED_MB); its Content-Length says {declared / 1_000_000:g} MB, "
+                "so it was not read"
+            )
+        body = _Body(url, encoding, limits)
         for raw in response.iter_raw():  # as the bytes arrive: a chunk size would wait to fill it
             body.add_raw(raw)
         return _result(response, bytes(body.out))
+
+
+def _declared_length(response: httpx.Response) -> int | None:
+    """The Content-Length the server sent, when it is a number."""
+    value = response.headers.get("Content-Length", "")
+    return int(value) if value.isdigit() else None
 
 
 def _result(response: httpx.Response, data: bytes | None) -> FetchResult:

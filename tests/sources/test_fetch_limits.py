@@ -54,6 +54,19 @@ def test_huge_body_at_the_default_cap_keeps_memory_flat(hostile: HostileServer) 
     assert peak < 110 * MB  # the cap and one chunk, not the body
 
 
+def test_a_body_whose_content_length_is_over_the_cap_is_not_read(hostile: HostileServer) -> None:
+    url = hostile.url("huge")  # 200 MB, and its Content-Length says so
+    before = hostile.sent["/huge"]
+    with pytest.raises(FetchLimitExceeded) as caught:
+        fetch(url, timeout=5, max_bytes=50 * MB)
+    assert str(caught.value) == (
+        f"{url}: the feed is larger than 50 MB once decompressed (ACADEMICHUB_MAX_FEED_MB); "
+        "its Content-Length says 200 MB, so it was not read"
+    )
+    time.sleep(0.5)  # the server writes on until it sees the connection closed
+    assert hostile.sent["/huge"] - before < 20 * MB  # what the sockets held, not the body
+
+
 @pytest.mark.parametrize("path", ["bomb", "bomb.gz"])
 def test_gzip_bomb_is_never_expanded_whole(hostile: HostileServer, path: str) -> None:
     url = hostile.url(path)  # about 1 MiB that inflates to 1 GiB; with and without Content-Encoding
