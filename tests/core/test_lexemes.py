@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from bot.store import lexemes
 from tests.conftest import FIXTURES
@@ -30,6 +31,34 @@ def test_punctuation_splits_words_and_unicode_words_stay_whole() -> None:
     assert lexemes.words("“Schrödinger’s” equation,") == [key("schrödinger"), key("s"), key("equation")]
     assert lexemes.words("$\\alpha$-stable (LLMs)") == [key("alpha"), key("stable"), key("llms")]
     assert lexemes.words("") == [] and lexemes.words(" -- ") == []
+
+
+def test_a_word_is_a_run_of_letters_and_digits_whatever_separates_it() -> None:
+    """words() splits bytes for speed; what it finds is exactly the Unicode word runs of the
+    lower-cased text (underscore and punctuation split, as does any space: a no-break space,
+    a line separator, an ASCII control), on every real title and abstract of a day and on
+    text built to tell the two apart."""
+    runs = re.compile(r"[^\W_]+")
+    strange = [
+        "naïve–bayes “model” x² İstanbul foo\u00a0bar a\x1cb Straße ﬁne — x\u2028y",
+        "snake_case__and__dunder 3.14 ÆØÅ Ω-stable 日本語のテキスト 中文 ελληνικά",
+        "tab\tnew\nline\x0bvt\x0cff\rcr\x85nel",
+        "",
+        "   ",
+        "the of and",
+    ]
+    papers = [json.loads(line) for line in LISTING.read_text().splitlines()]
+    texts = strange + [p["title"] for p in papers] + [p["summary"] for p in papers]
+    for text in texts:
+        expected = [lexemes.words(run)[0] for run in runs.findall(text.lower())]
+        assert lexemes.words(text) == expected, text[:60]
+
+
+def test_a_documents_keys_are_sorted_and_distinct() -> None:
+    for p in [json.loads(line) for line in LISTING.read_text().splitlines()][:200]:
+        for keys in lexemes.search_keys(p["title"], p["summary"], p["categories"], p["authors"]):
+            listed = keys.tolist()
+            assert listed == sorted(set(listed))
 
 
 def test_pairs_are_consecutive_words_with_stop_words_skipped() -> None:
