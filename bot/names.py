@@ -14,6 +14,12 @@ from functools import cache, lru_cache
 
 from bot.sources.latex import latex_tables
 
+# Entries of each per-author cache below (tokens, parts, pieces, index keys): ~1.8 KB an
+# author across the four, so ~60 MB when a million-paper load has filled them, whatever the
+# number of distinct authors (a real back-fill has over a million). A day's ~12,000 author
+# strings fit several times over, for the digest's radar matching.
+NAME_CACHE = 1 << 15
+
 
 @cache
 def _latex_res() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
@@ -147,14 +153,14 @@ def _is_initial(token: str) -> bool:
     return len(token) == 1 and token.isascii()
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=NAME_CACHE)
 def _name_tokens(author: str) -> tuple[str, ...]:
     """The folded tokens of one author string, in written order: what `_parts` and `_pieces`
     are made of (tokenised once; neither depends on which token is the surname)."""
     return tuple(_tokens(_drop_affiliations(author)))
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=NAME_CACHE)
 def _parts(author: str) -> tuple[str, ...]:
     out: dict[str, None] = {}
     for token in _name_tokens(author):
@@ -165,7 +171,7 @@ def _parts(author: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=NAME_CACHE)
 def index_keys_of(author: str) -> tuple[str, ...]:
     """Every key of the author index for one author string: its whole parts, and each whole
     part paired with the initial of every other token (`wang#j`).
@@ -284,7 +290,7 @@ def _assign(given: tuple[str, ...], pool: list[str]) -> bool:
     return False
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=NAME_CACHE)
 def _pieces(author: str) -> tuple[str, ...]:
     """Author tokens with hyphenated names split, initials included (for given-name checks)."""
     return tuple(p for t in _name_tokens(author) for p in t.split("-") if p)

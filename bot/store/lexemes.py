@@ -67,10 +67,11 @@ _SPACES = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctua
 _WORD = re.compile(r"[^\W_]+")
 _stemmer = Stemmer.Stemmer("english")
 # token -> key (STOP for a stop word); a token of several words or of other characters has
-# its keys in _compound instead. Bounded: cleared when they grow past _CACHE_LIMIT tokens.
+# its keys in _compound instead. Bounded: cleared when they grow past _CACHE_LIMIT tokens
+# (~130 bytes each: ~70 MB in a load whose vocabulary is larger, as real text's is).
 _keys: dict[bytes, int] = {}
 _compound: dict[bytes, tuple[int, ...]] = {}
-_CACHE_LIMIT = 1 << 20
+_CACHE_LIMIT = 1 << 19
 
 
 def key_of(text: str) -> int:
@@ -174,7 +175,9 @@ def holds_phrase(texts: Iterable[str], phrase: str) -> bool:
     return False
 
 
+# author string -> its keys; ~700 bytes each, cleared past _AUTHOR_CACHE_LIMIT authors.
 _author_cache: dict[str, tuple[int, ...]] = {}
+_AUTHOR_CACHE_LIMIT = 1 << 15
 
 
 def author_keys(authors: Iterable[str]) -> Keys:
@@ -183,7 +186,7 @@ def author_keys(authors: Iterable[str]) -> Keys:
     for author in authors:
         keys = _author_cache.get(author)
         if keys is None:
-            if len(_author_cache) >= _CACHE_LIMIT:
+            if len(_author_cache) >= _AUTHOR_CACHE_LIMIT:
                 _author_cache.clear()
             keys = _author_cache[author] = tuple(key_of(k) for k in index_keys_of(author))
         found.update(keys)
