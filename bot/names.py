@@ -162,8 +162,12 @@ def _name_tokens(author: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=NAME_CACHE)
 def _parts(author: str) -> tuple[str, ...]:
+    return _parts_of(_name_tokens(author))
+
+
+def _parts_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
     out: dict[str, None] = {}
-    for token in _name_tokens(author):
+    for token in tokens:
         if not _is_initial(token):
             out[token] = None
         if "-" in token:  # index "mosella-montoro" and also "mosella", "montoro"
@@ -180,8 +184,18 @@ def index_keys_of(author: str) -> tuple[str, ...]:
     every Wang (tens of thousands at scale). Pairing with *every* other token, not only the
     first given name, keeps the index sound for what `author_matches` accepts: middle names
     ("Jismy Rasool" for "Mohamed Jismy Rasool") and surname-first strings ("Wang Jianwei")."""
-    parts = _parts(author)
-    pieces = _pieces(author)
+    return _index_keys(_parts(author), _pieces(author))
+
+
+def index_keys_uncached(author: str) -> tuple[str, ...]:
+    """index_keys_of without filling this module's caches: for the indexers, which keep each
+    author's keys in a cache of their own (a load meets each author once; its tokens, parts
+    and pieces held here as well would double what it keeps)."""
+    tokens = tuple(_tokens(_drop_affiliations(author)))
+    return _index_keys(_parts_of(tokens), _pieces_of(tokens))
+
+
+def _index_keys(parts: tuple[str, ...], pieces: tuple[str, ...]) -> tuple[str, ...]:
     out = dict.fromkeys(parts)
     for part in parts:
         others = list(pieces)
@@ -293,7 +307,11 @@ def _assign(given: tuple[str, ...], pool: list[str]) -> bool:
 @lru_cache(maxsize=NAME_CACHE)
 def _pieces(author: str) -> tuple[str, ...]:
     """Author tokens with hyphenated names split, initials included (for given-name checks)."""
-    return tuple(p for t in _name_tokens(author) for p in t.split("-") if p)
+    return _pieces_of(_name_tokens(author))
+
+
+def _pieces_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p for t in tokens for p in t.split("-") if p)
 
 
 def author_matches(query: AuthorQuery, author: str) -> bool:

@@ -32,7 +32,7 @@ import itertools
 import re
 import string
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import cast
 
@@ -68,10 +68,10 @@ _WORD = re.compile(r"[^\W_]+")
 _stemmer = Stemmer.Stemmer("english")
 # token -> key (STOP for a stop word); a token of several words or of other characters has
 # its keys in _compound instead. Bounded: cleared when they grow past _CACHE_LIMIT tokens
-# (~130 bytes each: ~70 MB in a load whose vocabulary is larger, as real text's is).
+# (~130 bytes each: ~35 MB in a load whose vocabulary is larger, as real text's is).
 _keys: dict[bytes, int] = {}
 _compound: dict[bytes, tuple[int, ...]] = {}
-_CACHE_LIMIT = 1 << 19
+_CACHE_LIMIT = 1 << 18
 
 
 def key_of(text: str) -> int:
@@ -175,20 +175,24 @@ def holds_phrase(texts: Iterable[str], phrase: str) -> bool:
     return False
 
 
-# author string -> its keys; ~700 bytes each, cleared past _AUTHOR_CACHE_LIMIT authors.
+# author string -> its keys (~500 bytes), cleared past _AUTHOR_CACHE_LIMIT authors.
 _author_cache: dict[str, tuple[int, ...]] = {}
 _AUTHOR_CACHE_LIMIT = 1 << 15
 
 
-def author_keys(authors: Iterable[str]) -> Keys:
-    """A paper's author index keys (bot.names.index_keys_of), as 63-bit keys, distinct and sorted."""
+NameKeys = Callable[[str], tuple[str, ...]]
+
+
+def author_keys(authors: Iterable[str], name_keys: NameKeys = index_keys_of) -> Keys:
+    """A paper's author index keys (bot.names.index_keys_of, or `name_keys`), as 63-bit keys,
+    distinct and sorted."""
     found: set[int] = set()
     for author in authors:
         keys = _author_cache.get(author)
         if keys is None:
             if len(_author_cache) >= _AUTHOR_CACHE_LIMIT:
                 _author_cache.clear()
-            keys = _author_cache[author] = tuple(key_of(k) for k in index_keys_of(author))
+            keys = _author_cache[author] = tuple(key_of(k) for k in name_keys(author))
         found.update(keys)
     return np.array(sorted(found), dtype=np.int64)
 
@@ -222,8 +226,14 @@ def _category_keys(categories: tuple[str, ...]) -> tuple[int, ...]:
 
 
 def search_keys(
-    title: str, abstract: str, categories: Sequence[str], authors: Sequence[str]
+    title: str,
+    abstract: str,
+    categories: Sequence[str],
+    authors: Sequence[str],
+    name_keys: NameKeys = index_keys_of,
 ) -> tuple[Keys, Keys, Keys]:
-    """PostgreSQL's search columns of a paper: (search_terms, search_pairs, author_keys)."""
+    """PostgreSQL's search columns of a paper: (search_terms, search_pairs, author_keys).
+    `name_keys` makes an author's index keys: bot.names.index_keys_of, whose caches the day's
+    digest matching then finds filled, or in a load's key process index_keys_uncached."""
     terms, pairs = document_keys((title, abstract), _category_keys(tuple(categories)))
-    return terms, pairs, author_keys(authors)
+    return terms, pairs, author_keys(authors, name_keys)

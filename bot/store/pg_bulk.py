@@ -30,6 +30,7 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from bot.models import Paper
+from bot.names import index_keys_of, index_keys_uncached
 from bot.store import lexemes
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,8 @@ def _fields(paper: Paper) -> _Fields:
     return paper.title, paper.abstract, tuple(paper.categories), tuple(paper.authors)
 
 
-def _encoded(fields: _Fields) -> EncodedKeys:
-    terms, pairs, authors = lexemes.search_keys(*fields)
+def _encoded(fields: _Fields, name_keys: lexemes.NameKeys = index_keys_of) -> EncodedKeys:
+    terms, pairs, authors = lexemes.search_keys(*fields, name_keys=name_keys)
     return bigint_array(terms), bigint_array(pairs), bigint_array(authors)
 
 
@@ -137,8 +138,9 @@ def encoded_keys(paper: Paper) -> EncodedKeys:
 
 
 def _encoded_batch(batch: list[_Fields]) -> list[EncodedKeys]:
-    """The prefetch process's work: a batch's keys (a top-level function, for pickling)."""
-    return [_encoded(fields) for fields in batch]
+    """The prefetch process's work: a batch's keys (a top-level function, for pickling). It
+    matches no radar, so bot.names' caches would only hold what lexemes' own cache holds."""
+    return [_encoded(fields, index_keys_uncached) for fields in batch]
 
 
 class KeyPrefetch:

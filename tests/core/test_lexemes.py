@@ -118,7 +118,7 @@ def test_the_keys_of_real_papers_are_stable_and_bounded() -> None:
 
 _MANY_AUTHORS = """
 import random, string
-from bot.store import lexemes
+from bot.store import lexemes, pg_bulk
 def rss_mb():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
 rng = random.Random(5)
@@ -127,7 +127,7 @@ def word():
 before = rss_mb()
 for _ in range(15_000):
     authors = [f"{word().title()} {word()[0].upper()}. {word().title()}" for _ in range(6)]
-    lexemes.search_keys(" ".join(word() for _ in range(6)), "", ["cs.LG"], authors)
+    pg_bulk._encoded_batch([(" ".join(word() for _ in range(6)), "", ("cs.LG",), tuple(authors))])
 print(round(rss_mb() - before))
 """
 
@@ -135,7 +135,8 @@ print(round(rss_mb() - before))
 def test_the_key_caches_stay_bounded_however_many_distinct_authors_a_load_meets() -> None:
     """A real back-fill meets over a million distinct author strings; the generated benchmark
     corpus only re-uses ~25,000. 90,000 distinct authors (and a vocabulary to match) through
-    search_keys in a fresh interpreter: the caches (lexemes' and bot.names') stay bounded, where
+    the key process's work in a fresh interpreter: its caches stay bounded (bot.names' are left
+    empty: lexemes keeps each author's keys), where
     caches sized for 2^18-2^20 entries grew by ~2.1 KB an author (~200 MB here)."""
     grown = subprocess.run(
         [sys.executable, "-c", _MANY_AUTHORS], capture_output=True, text=True, check=True, timeout=300
