@@ -153,11 +153,16 @@ def _is_initial(token: str) -> bool:
     return len(token) == 1 and token.isascii()
 
 
+def _author_tokens(author: str) -> tuple[str, ...]:
+    """The folded tokens of one author string, in written order: what parts and pieces are
+    made of (neither depends on which token is the surname)."""
+    return tuple(_tokens(_drop_affiliations(author)))
+
+
 @lru_cache(maxsize=NAME_CACHE)
 def _name_tokens(author: str) -> tuple[str, ...]:
-    """The folded tokens of one author string, in written order: what `_parts` and `_pieces`
-    are made of (tokenised once; neither depends on which token is the surname)."""
-    return tuple(_tokens(_drop_affiliations(author)))
+    """_author_tokens, remembered: `_parts` and `_pieces` tokenise an author once."""
+    return _author_tokens(author)
 
 
 @lru_cache(maxsize=NAME_CACHE)
@@ -191,7 +196,7 @@ def index_keys_uncached(author: str) -> tuple[str, ...]:
     """index_keys_of without filling this module's caches: for the indexers, which keep each
     author's keys in a cache of their own (a load meets each author once; its tokens, parts
     and pieces held here as well would double what it keeps)."""
-    tokens = tuple(_tokens(_drop_affiliations(author)))
+    tokens = _author_tokens(author)
     return _index_keys(_parts_of(tokens), _pieces_of(tokens))
 
 
