@@ -59,8 +59,8 @@ STOP = 0  # a stop word's place in a word sequence: it has no key, and pairs ski
 _EDGE = -1  # between two texts of a document: no pair across it
 _MASK_63 = (1 << 63) - 1
 # ASCII punctuation splits words (`cross-consistency`, `$\alpha$`, `LLMs,`). Texts are split
-# as UTF-8 bytes: a byte table translates 20 µs faster an abstract than str.translate, and a
-# multi-byte character never holds an ASCII byte, so a token is always whole characters. A
+# as UTF-8 bytes: translating by a byte table saves ~20 µs an abstract over str.translate, and
+# a multi-byte character never holds an ASCII byte, so a token is always whole characters. A
 # token holding other characters (`“model”`, `naïve–bayes`, a no-break space) goes through the
 # Unicode word pattern, as str.split would have split it and more.
 _SPACES = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))

@@ -118,7 +118,7 @@ def test_the_keys_of_real_papers_are_stable_and_bounded() -> None:
 
 _MANY_AUTHORS = """
 import random, string
-from bot.store import lexemes, pg_bulk
+from bot.store import pg_bulk
 def rss_mb():
     return int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) / 1024
 rng = random.Random(5)
