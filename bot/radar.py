@@ -39,16 +39,20 @@ _GAP = r"[\s\-‐‑–]+"  # "physics-informed" matches "physics informed" and 
 _Hits = dict[int, tuple[str, ...]]  # paper index -> the author strings that matched (or ())
 
 
-def _keyword_pattern(keyword: str) -> tuple[re.Pattern[str], str]:
-    """A whole-word, case-insensitive regex (the last word may take a plural s/es) and its longest piece."""
-    pieces = [p for p in re.split(_GAP, keyword.casefold()) if p]
+def _keyword_pieces(keyword: str) -> list[str]:
+    """A keyword's pieces between spaces and hyphens, case-folded."""
+    return [p for p in re.split(_GAP, keyword.casefold()) if p]
+
+
+def _keyword_pattern(pieces: list[str]) -> re.Pattern[str]:
+    """A whole-word, case-insensitive regex of a keyword's pieces (the last may take a plural s/es)."""
     first = re.escape(pieces[0])
     # The literal comes first so that re scans for it quickly; the word boundary before it is
     # then checked by a fixed-width lookbehind.
     head = first + (rf"(?<!\w{first})" if pieces[0][0].isalnum() else "")
     body = "".join(_GAP + re.escape(p) for p in pieces[1:])
     tail = r"(?:e?s)?(?!\w)" if pieces[-1][-1].isalnum() else ""
-    return re.compile(head + body + tail), max(pieces, key=len)
+    return re.compile(head + body + tail)
 
 
 _WORD_RE = re.compile(r"\w+")
@@ -133,8 +137,8 @@ class RadarIndex:
         if indexed and _WORD_RE.fullmatch(folded):
             return self._single_word_hits(folded)
         self._day_text()
-        pattern, needle = _keyword_pattern(keyword)
-        pieces = [p for p in re.split(_GAP, folded) if p]
+        pieces = _keyword_pieces(folded)
+        pattern = _keyword_pattern(pieces)
         if indexed and all(p.isalnum() for p in pieces):
             # Each piece of letters and digits is a whole word wherever the pattern matches
             # (the last may take s/es), so the papers holding every one of them are the only
@@ -150,6 +154,7 @@ class RadarIndex:
             }
         # str.find over all the day's text finds candidate papers at C speed (the longest piece
         # skips furthest); the regex then checks whole words in each candidate paper once.
+        needle = max(pieces, key=len)
         haystack = self._ascii if needle.isascii() else self._text
         hits: _Hits = {}
         pos = haystack.find(needle)
