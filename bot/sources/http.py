@@ -146,10 +146,7 @@ class _Body:
         try:
             for piece in pieces:
                 if len(self.out) + len(piece) > self.limits.max_bytes:  # checked before it is held
-                    raise FetchLimitExceeded(
-                        f"{self.url}: the feed is larger than {self.limits.max_mb:g} MB once decompressed "
-                        "(ACADEMICHUB_MAX_FEED_MB); stopped reading it"
-                    )
+                    raise self.limits.too_large(self.url, "stopped reading it")
                 self.out += piece
         except zlib.error:
             raise SourceUnavailable(f"{self.url}: the gzip file it serves is corrupt") from None
@@ -165,6 +162,12 @@ class _Limits:
     @property
     def max_mb(self) -> float:
         return self.max_bytes / 1_000_000
+
+    def too_large(self, url: str, what_happened: str) -> FetchLimitExceeded:
+        return FetchLimitExceeded(
+            f"{url}: the feed is larger than {self.max_mb:g} MB once decompressed "
+            f"(ACADEMICHUB_MAX_FEED_MB); {what_happened}"
+        )
 
     def remaining(self) -> float:
         return self.deadline - (time.monotonic() - self.started)
@@ -225,11 +228,8 @@ def _get_once(client: httpx.Client, url: str, headers: dict[str, str], limits: _
         encoding = response.headers.get("Content-Encoding")
         declared = _declared_length(response) if encoding is None else None  # else: compressed size
         if declared is not None and declared > limits.max_bytes:
-            raise FetchLimitExceeded(
-                f"{url}: the feed is larger than {limits.max_mb:g} MB once decompressed "
-                f"(ACADEMICHUB_MAX_FEED_MB); its Content-Length says {declared / 1_000_000:g} MB, "
-                "so it was not read"
-            )
+            said = f"its Content-Length says {declared / 1_000_000:g} MB, so it was not read"
+            raise limits.too_large(url, said)
         body = _Body(url, encoding, limits)
         for raw in response.iter_raw():  # as the bytes arrive: a chunk size would wait to fill it
             body.add_raw(raw)
