@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from bot.store.tables import CursorRow, FetchState, LlmUsageRow, SummaryRow
 
 
+def _on_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _insert(session: Session, table: Any) -> Any:
     """The dialect's INSERT with ON CONFLICT support."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
+    return pg_insert(table) if _on_postgres(session) else sqlite_insert(table)
 
 
 def _without_waiting_for_the_disk(session: Session) -> None:
@@ -29,7 +31,7 @@ def _without_waiting_for_the_disk(session: Session) -> None:
     commit waited for the WAL's flush (1–2 ms on a quiet local disk, 9 ms measured during a
     bulk load, more on network storage). SQLite's WAL with synchronous=NORMAL already does
     not sync at commit. Never for deliveries or saves."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgres(session):
         session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
