@@ -18,12 +18,13 @@ from bot.gcpause import cyclic_gc_paused
 from bot.models import IngestReport, Paper, SourceResult
 from bot.sources import (
     USER_AGENT,
+    Feed,
     FeedError,
     JsonlStats,
     ParsedFeed,
     is_json_document,
     iter_jsonl_papers,
-    parse_any,
+    read_any,
 )
 from bot.sources.apis import ApiOptions, IncompleteSource, SourceSpec, parse_source_spec
 from bot.sources.http import FETCH_DEADLINE, MAX_FEED_MB, fetch
@@ -132,7 +133,7 @@ class Ingestor:
             # over the whole heap made parsing 2,000 items take 60-240 ms instead of 60-100 ms.
             # A feed is at most ACADEMICHUB_MAX_FEED_MB; streamed back-fills keep the collector.
             with cyclic_gc_paused():
-                return self._store_feed(source, parse_any(data, source))
+                return self._store_feed(source, read_any(data, source))
         return self._ingest_url(source)
 
     def _ingest_url(self, source: str) -> SourceResult:
@@ -152,7 +153,7 @@ class Ingestor:
             return SourceResult(source=source, note="not modified since the last fetch")
         # fetch() has gunzipped a .gz body already, under the same byte cap as any other.
         with cyclic_gc_paused():
-            result = self._store_feed(source, parse_any(fetched.data, source))
+            result = self._store_feed(source, read_any(fetched.data, source))
         with self.db.session() as session:
             state_repo.put_fetch_state(
                 session=session,
@@ -163,15 +164,17 @@ class Ingestor:
             )
         return result
 
-    def _store_feed(self, source: str, feed: ParsedFeed) -> SourceResult:
+    def _store_feed(self, source: str, feed: Feed) -> SourceResult:
+        """Store a feed's papers in one transaction. An arXiv feed is parsed batch by batch as
+        it is stored (SQLite indexes one batch while the next is parsed); a malformed item
+        further on raises FeedError, and the transaction keeps nothing."""
         result = SourceResult(source=source)
-        if not feed.papers and feed.is_arxiv_feed:
+        with self.db.session() as session:
+            counts = paper_repo.upsert_batches(session=session, batches=feed.batches())
+        result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
+        if feed.is_arxiv_feed and not (counts.new or counts.updated or counts.unchanged):
             day = feed.feed_date or listing_day_of(dt.datetime.now(dt.UTC))
             result.note = no_listing_reason(day) or "the arXiv feed is empty"
-            return result
-        with self.db.session() as session:
-            counts = paper_repo.upsert_papers(session=session, papers=feed.papers)
-        result.new, result.updated, result.unchanged = counts.new, counts.updated, counts.unchanged
         return result
 
     def _ingest_stream(self, source: str, stream: IO[bytes], progress: Progress | None) -> SourceResult:

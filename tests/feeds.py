@@ -122,3 +122,26 @@ def journal_feed(items: list[JournalItem], journal: str = "SIAM J. Numer. Anal."
 def write_journal_feed(path: Path, items: list[JournalItem], journal: str = "SIAM J. Numer. Anal.") -> str:
     path.write_text(journal_feed(items, journal), encoding="utf-8")
     return str(path)
+
+
+def listing_items(count: int) -> list[Item]:
+    """`count` real records of the listings in tests/fixtures/corpus as feed items (titles,
+    abstracts, authors and categories as arXiv gave them; ids as listed), newest day first."""
+    from tests.corpus import LISTING_DAYS, listing_papers
+
+    items: dict[str, Item] = {}
+    for day in reversed(LISTING_DAYS):
+        for paper in listing_papers(day):
+            items.setdefault(
+                paper.id,
+                Item(
+                    id=paper.id,
+                    title=paper.title,
+                    creators=", ".join(paper.authors),
+                    abstract=paper.abstract,
+                    categories=paper.categories or ["cs.LG"],
+                ),
+            )
+            if len(items) == count:
+                return list(items.values())
+    raise ValueError(f"the listings hold fewer than {count} papers")

@@ -1,6 +1,7 @@
 """Paper sources: fetch(url) -> bytes is I/O (bot.sources.http); parse(bytes) -> papers is pure.
 
-`parse_any` recognises what it was given from the content, never from the file name.
+`parse_any` recognises what it was given from the content, never from the file name;
+`read_any` does the same, and leaves an arXiv feed's items to be parsed batch by batch.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import orjson
 from bot.models import Paper
 from bot.sources.base import (
     USER_AGENT,
+    Feed,
     FeedError,
     FeedKind,
     JsonlStats,
@@ -27,6 +29,7 @@ from bot.sources.base import (
 
 __all__ = [
     "USER_AGENT",
+    "Feed",
     "FeedError",
     "FeedKind",
     "JsonlStats",
@@ -36,6 +39,7 @@ __all__ = [
     "iter_jsonl_papers",
     "malformed_xml",
     "parse_any",
+    "read_any",
 ]
 
 
@@ -144,7 +148,7 @@ def _parse_json(data: bytes, source: str) -> ParsedFeed:
     return _parse_jsonl_bytes(data, source)
 
 
-def _parse_xml(data: bytes, source: str) -> ParsedFeed:
+def _read_xml(data: bytes, source: str) -> Feed:
     head = data[:65536]
     root = root_name(head)
     if root == "PubmedArticleSet":
@@ -158,9 +162,9 @@ def _parse_xml(data: bytes, source: str) -> ParsedFeed:
     if root == "error":
         raise FeedError("not a feed: the server sent an error document instead of a feed")
     if root in ("rss", "feed") and _ARXIV_RSS_RE.search(head):
-        from bot.sources.arxiv_rss import parse_arxiv_rss
+        from bot.sources.arxiv_rss import ArxivFeedReader
 
-        return parse_arxiv_rss(data, source)
+        return ArxivFeedReader(data, source)
     if root == "feed" and any(mark in head for mark in _ARXIV_API_MARKS):
         from bot.sources.arxiv_api import parse_api_atom
 
@@ -172,6 +176,12 @@ def _parse_xml(data: bytes, source: str) -> ParsedFeed:
 
 def parse_any(data: bytes, source: str) -> ParsedFeed:
     """Recognise a feed or JSON-lines file by its content and parse it into papers."""
+    return read_any(data, source).parsed()
+
+
+def read_any(data: bytes, source: str) -> Feed:
+    """Recognise a feed or JSON-lines file by its content and read what it says of itself;
+    its papers come from `batches()` (an arXiv feed's parsed as they are taken)."""
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped:
         raise FeedError("the file is empty")
@@ -185,4 +195,4 @@ def parse_any(data: bytes, source: str) -> ParsedFeed:
         return parse_journal(data, source)  # UTF-16: leave the decoding to feedparser
     if stripped[:1] != b"<":
         raise FeedError("not a feed: the content is neither XML nor JSON lines")
-    return _parse_xml(data, source)
+    return _read_xml(data, source)

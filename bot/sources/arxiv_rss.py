@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from bot.ids import abs_url, normalize_doi, pdf_url, split_arxiv_id
 from bot.models import Paper
-from bot.sources.base import FeedError, ParsedFeed, malformed_xml
+from bot.sources.base import FeedError, FeedKind, ParsedFeed, malformed_xml
 from bot.sources.latex import decode_latex
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -178,35 +180,140 @@ def _item_fields(item: ET.Element) -> tuple[dict[str, str], list[str]]:
     return fields, categories
 
 
-def _channel(root: ET.Element) -> tuple[ET.Element, list[ET.Element], bool]:
-    """The element holding the feed metadata, its items, and whether it is Atom."""
-    if root.tag == f"{_ATOM}feed":
-        return root, root.findall(f"{_ATOM}entry"), True
-    channel = root.find("channel")
-    if root.tag != "rss" or channel is None:
-        raise FeedError(f"not an arXiv RSS feed: the root element is <{root.tag}>, not <rss> or <feed>")
-    return channel, channel.findall("item"), False
+# A feed read as it is stored (bot.ingest) comes in batches of this many items: storing one
+# (SQLite indexes it without the GIL) overlaps parsing the next.
+BATCH = 500
+_SLICE = 1 << 18  # bytes handed to the XML parser at a time: ~120 items of a daily feed
+
+
+class ArxivFeedReader:
+    """An rss.arxiv.org feed (RSS 2.0 or Atom) parsed as it is taken.
+
+    The channel's title and date are read on construction; the items come in batches from
+    `batches()`, each parsed when it is asked for. A feed whose title or date follows its
+    first item (no arXiv feed does that) is read whole first, so a paper's announcement day
+    never depends on how far the parser had got. `parsed()` takes everything at once."""
+
+    kind: FeedKind = "arxiv_rss"
+    is_arxiv_feed = True
+
+    def __init__(self, data: bytes, source: str) -> None:
+        self._data, self._source = data, source
+        self._parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start",))  # the root's first
+        self._offset = 0
+        self._ended = False
+        self._next = 0  # the channel's children before this one have been taken
+        self._dates: tuple[str, ...]
+        root = self._root()
+        if root.tag == f"{_ATOM}feed":
+            self._channel: ET.Element | None = root
+            self._item, self._title, self._dates = f"{_ATOM}entry", f"{_ATOM}title", (f"{_ATOM}updated",)
+        elif root.tag == "rss":
+            self._channel = None
+            self._item, self._title, self._dates = "item", "title", ("pubDate", "lastBuildDate")
+        else:
+            raise _not_arxiv(root.tag)
+        self._read_head(root)
+        channel = self._channel
+        assert channel is not None  # _read_head found it or raised
+        self.title = clean(channel.findtext(self._title)) or None
+        self.feed_date = eastern_date(next(filter(None, map(channel.findtext, self._dates)), None))
+
+    def _pump(self) -> bool:
+        """Hand the parser the next slice, or tell it the document ended; False once it has."""
+        if self._ended:
+            return False
+        try:
+            if self._offset < len(self._data):
+                self._parser.feed(self._data[self._offset : self._offset + _SLICE])
+                self._offset += _SLICE
+            else:
+                self._ended = True
+                self._parser.close()
+        except ET.ParseError as err:
+            raise malformed_xml(err, self._data) from None
+        return True
+
+    def _events(self) -> list[ET.Element]:
+        """The elements begun since the last call (the pull parser reports its errors here)."""
+        try:
+            return [cast(tuple[str, ET.Element], event)[1] for event in self._parser.read_events()]
+        except ET.ParseError as err:
+            raise malformed_xml(err, self._data) from None
+
+    def _root(self) -> ET.Element:
+        while self._pump():
+            for element in self._events():
+                return element
+        raise FeedError("not a feed: the document has no root element")  # close() said so first
+
+    def _read_head(self, root: ET.Element) -> None:
+        """Parse until the channel and its first item have begun: what comes before the item
+        is complete. Read to the end if the title or the first choice of date is not there."""
+        while True:
+            if self._channel is None:
+                self._channel = root.find("channel")
+            channel = self._channel
+            if channel is not None:
+                first = next((i for i, child in enumerate(channel) if child.tag == self._item), None)
+                if first is not None:
+                    head = channel[:first]
+                    title = next((c for c in head if c.tag == self._title), None)
+                    date = next((c for c in head if c.tag == self._dates[0]), None)
+                    if title is None or date is None or not date.text:
+                        while self._pump():
+                            pass
+                    break
+            if not self._pump():
+                if self._channel is None:
+                    raise _not_arxiv(root.tag)
+                break
+            self._events()  # only the root's was wanted
+
+    def _items(self) -> Iterator[ET.Element]:
+        """The channel's items, each once it is complete (a later sibling has begun)."""
+        channel = self._channel
+        assert channel is not None
+        while True:
+            complete = len(channel) if self._ended else len(channel) - 1
+            for child in channel[self._next : complete]:
+                if child.tag == self._item:
+                    yield child
+            self._next = max(self._next, complete)
+            if not self._pump():
+                return
+            self._events()
+
+    def batches(self, size: int = BATCH) -> Iterator[list[Paper]]:
+        """The feed's papers, `size` at a time, in feed order (items that are not papers skipped)."""
+        batch: list[Paper] = []
+        for item in self._items():
+            fields, categories = _item_fields(item)
+            paper = _paper(fields, categories, self.feed_date, self._source)
+            if paper is not None:
+                batch.append(paper)
+                if len(batch) == size:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def parsed(self) -> ParsedFeed:
+        """All of it at once."""
+        papers = [paper for batch in self.batches() for paper in batch]
+        return ParsedFeed(
+            kind=self.kind,
+            papers=papers,
+            feed_date=self.feed_date,
+            title=self.title,
+            is_arxiv_feed=True,
+        )
+
+
+def _not_arxiv(tag: str) -> FeedError:
+    return FeedError(f"not an arXiv RSS feed: the root element is <{tag}>, not <rss> or <feed>")
 
 
 def parse_arxiv_rss(data: bytes, source: str) -> ParsedFeed:
     """Parse an rss.arxiv.org RSS 2.0 or Atom feed into papers (announce type, version, authors …)."""
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as err:
-        raise malformed_xml(err, data) from None
-    channel, items, is_atom = _channel(root)
-    if is_atom:
-        title = channel.findtext(f"{_ATOM}title")
-        feed_date = eastern_date(channel.findtext(f"{_ATOM}updated"))
-    else:
-        title = channel.findtext("title")
-        feed_date = eastern_date(channel.findtext("pubDate") or channel.findtext("lastBuildDate"))
-    papers = []
-    for item in items:
-        fields, categories = _item_fields(item)
-        paper = _paper(fields, categories, feed_date, source)
-        if paper is not None:
-            papers.append(paper)
-    return ParsedFeed(
-        kind="arxiv_rss", papers=papers, feed_date=feed_date, title=clean(title) or None, is_arxiv_feed=True
-    )
+    return ArxivFeedReader(data, source).parsed()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from bot.models import Paper
 
@@ -39,6 +40,31 @@ class ParsedFeed:
     feed_date: dt.date | None = None  # arXiv announcement day (US/Eastern), RSS/Atom only
     title: str | None = None
     is_arxiv_feed: bool = False  # an rss.arxiv.org announcement feed (empty on weekends/holidays)
+
+    def batches(self) -> Iterator[list[Paper]]:
+        """Its papers as one batch."""
+        if self.papers:
+            yield self.papers
+
+    def parsed(self) -> ParsedFeed:
+        return self
+
+
+class Feed(Protocol):
+    """A feed as the ingest takes it: what it says of itself, and its papers in batches —
+    a ParsedFeed's all at once, an arXiv feed's parsed one batch at a time (arxiv_rss)."""
+
+    kind: FeedKind
+    feed_date: dt.date | None
+    is_arxiv_feed: bool
+
+    def batches(self) -> Iterator[list[Paper]]:
+        """The papers, in feed order."""
+        ...
+
+    def parsed(self) -> ParsedFeed:
+        """All of it at once."""
+        ...
 
 
 @dataclass(slots=True)

@@ -30,12 +30,15 @@ import sqlite3
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import lru_cache
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+from sqlalchemy import event
+from sqlalchemy.engine import Connection as SAConnection
 
 from bot.names import index_keys_of
 
@@ -95,48 +98,67 @@ class IndexWriter(Protocol):
 
 
 class DirectIndex:
-    """Writes into the main file's indexes on the writer's own connection."""
+    """Writes into the main file's indexes on the writer's own connection.
 
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw  # the DBAPI connection of the session's transaction
+    Its statements run in order on a helper thread, SQLite running each without the GIL,
+    while the writer's thread goes on with Python: this batch's author keys (10-50 µs a new
+    author), then the next batch — for a feed read as it is stored, parsing it (bot.ingest).
+    Whatever else uses the connection waits for them first: its before_cursor_execute event
+    calls `settle()` until `close()`, which waits for the last of them."""
+
+    def __init__(self, connection: SAConnection) -> None:
+        self._connection = connection
+        self.raw: Any = connection.connection.driver_connection  # the DBAPI connection of the transaction
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fts-index-writer")
+        self._pending: list[Future[None]] = []
+        self._failed = False
+        event.listen(connection, "before_cursor_execute", self._before_use)
 
     def add(self, rows: Sequence[IndexRow]) -> None:
-        # The text index (porter-stemming every abstract, ~65 µs a paper) is written on a helper
-        # thread while this one makes the author keys (pure Python, 10-50 µs a new author):
-        # SQLite runs the one statement without the GIL, and nothing else uses the connection
-        # until the thread is joined.
-        text = orjson.dumps([r[:4] for r in rows]).decode()
-        indexing = _Statement(self.raw, _INSERT_TEXT_BATCH, text)
-        indexing.start()
-        try:
-            keys = orjson.dumps([(r[0], None, None, None, author_keys_text(r[4])) for r in rows]).decode()
-        finally:
-            indexing.join()
-        indexing.raise_error()
-        self.raw.execute(_INSERT_AUTHORS_BATCH, (keys,))
+        # The text index (porter-stemming every abstract, ~65 µs a paper) is written while this
+        # thread makes the author keys.
+        self._submit(_INSERT_TEXT_BATCH, orjson.dumps([r[:4] for r in rows]).decode())
+        keys = orjson.dumps([(r[0], None, None, None, author_keys_text(r[4])) for r in rows]).decode()
+        self._submit(_INSERT_AUTHORS_BATCH, keys)
 
     def replace(self, old: IndexRow, new: IndexRow) -> None:
         # The text index follows an UPDATE of `papers` by trigger (migration 0001).
+        self.settle()
         _replace_authors(self.raw, old, new)
 
+    def settle(self) -> None:
+        """Wait until every statement given so far has run; raise the first one's error."""
+        pending, self._pending = self._pending, []
+        wait(pending)
+        for done in pending:
+            done.result()
 
-class _Statement(threading.Thread):
-    """One statement with one parameter, run on a thread; its error is raised by `raise_error`."""
-
-    def __init__(self, conn: Any, sql: str, param: str) -> None:
-        super().__init__(name="fts-index-writer", daemon=True)
-        self.conn, self.sql, self.param = conn, sql, param
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
+    def close(self, *, raise_errors: bool = True) -> None:
+        """Let go of the connection once its statements have run (without `raise_errors`, as
+        the transaction is being rolled back anyway, their errors are dropped)."""
+        event.remove(self._connection, "before_cursor_execute", self._before_use)
         try:
-            self.conn.execute(self.sql, (self.param,))
-        except BaseException as exc:  # handed to the writer's thread
-            self.error = exc
+            if raise_errors:
+                self.settle()
+            else:
+                wait(self._pending)
+        finally:
+            self._worker.shutdown()
 
-    def raise_error(self) -> None:
-        if self.error is not None:
-            raise self.error
+    def _submit(self, sql: str, param: str) -> None:
+        self._pending.append(self._worker.submit(self._execute, sql, param))
+
+    def _execute(self, sql: str, param: str) -> None:
+        if self._failed:  # an earlier statement failed: the transaction will be rolled back
+            return
+        try:
+            self.raw.execute(sql, (param,))
+        except BaseException:
+            self._failed = True
+            raise
+
+    def _before_use(self, *_: Any) -> None:
+        self.settle()
 
 
 def _replace_authors(conn: Any, old: IndexRow, new: IndexRow) -> None:

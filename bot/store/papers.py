@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from operator import attrgetter
 from typing import Any, cast
 
@@ -29,6 +30,7 @@ from bot.store.lexemes import category_terms
 from bot.store.tables import PaperCategory, PaperRow
 
 _CHUNK = 500
+_DIRECT_INDEX = "direct_index"  # Session.info key: the open fulltext.DirectIndex of an upsert
 _PAPERS = cast(Table, PaperRow.__table__)
 _PAPER_FIELDS = [f.name for f in dataclasses.fields(Paper)]
 
@@ -73,15 +75,42 @@ def row_to_paper(row: Any) -> Paper:
 
 def upsert_papers(*, session: Session, papers: Iterable[Paper]) -> StoreCounts:
     """Insert new papers, update newer versions, leave the rest; returns the counts."""
+    return upsert_batches(session=session, batches=[list(papers)])
+
+
+def upsert_batches(*, session: Session, batches: Iterable[Sequence[Paper]]) -> StoreCounts:
+    """upsert_papers for papers that come in batches, each taken while the one before is
+    being indexed (SQLite: fulltext.DirectIndex), as a feed parsed as it is stored gives them.
+    A paper listed again in a later batch is stored as a later fetch of it would be."""
     counts = StoreCounts()
-    batch = merge_duplicates(papers)
-    links.link_arriving_journal_items(session, batch, counts)
-    ids = list(batch)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = {i: batch[i] for i in ids[start : start + _CHUNK]}
-        counts.add(_upsert_chunk(session, chunk))
-    links.link_arriving_preprints(session, batch.values())
+    arrived: list[Paper] = []
+    with _indexing(session):
+        for papers in batches:
+            batch = merge_duplicates(papers)
+            links.link_arriving_journal_items(session, batch, counts)
+            ids = list(batch)
+            for start in range(0, len(ids), _CHUNK):
+                chunk = {i: batch[i] for i in ids[start : start + _CHUNK]}
+                counts.add(_upsert_chunk(session, chunk))
+            arrived.extend(batch.values())
+        links.link_arriving_preprints(session, arrived)
     return counts
+
+
+@contextmanager
+def _indexing(session: Session) -> Iterator[None]:
+    """The scope of an upsert's SQLite index writer: opened when first needed (_index_writer),
+    and closed, every statement it was given run, before the upsert returns."""
+    opened: list[fulltext.DirectIndex] = []
+    session.info[_DIRECT_INDEX] = opened
+    done = False
+    try:
+        yield
+        done = True
+    finally:
+        del session.info[_DIRECT_INDEX]
+        for index in opened:
+            index.close(raise_errors=done)
 
 
 def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
@@ -171,13 +200,17 @@ def _index_writer(session: Session) -> fulltext.IndexWriter:
     writer = session.info.get(fulltext.INDEX_WRITER)
     if writer is not None:
         return cast(fulltext.IndexWriter, writer)
-    raw = session.connection().connection.driver_connection
-    if fulltext.build_in_progress(raw):
+    opened: list[fulltext.DirectIndex] = session.info[_DIRECT_INDEX]  # set by _indexing
+    if opened:
+        return opened[0]
+    connection = session.connection()
+    if fulltext.build_in_progress(connection.connection.driver_connection):
         raise StoreError(
             "a bulk load into the empty store is building the search index; "
             "papers can be stored again when it finishes"
         )
-    return fulltext.DirectIndex(raw)
+    opened.append(fulltext.DirectIndex(connection))
+    return opened[0]
 
 
 def _insert_numbered(session: Session, fresh: list[Paper]) -> None:

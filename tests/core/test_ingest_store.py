@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
+from bot.store import fulltext
 from tests.conftest import FIXTURES
-from tests.feeds import GROHS, Item, write_feed
+from tests.feeds import GROHS, Item, listing_items, write_feed
 
 DAY1 = dt.date(2026, 6, 16)
 DAY2 = dt.date(2026, 6, 17)
@@ -135,3 +137,67 @@ def test_failing_source_does_not_stop_the_others(engine: Engine, tmp_path: Path)
     assert [s.status for s in report.sources] == ["failed", "ok"]
     assert "no such file" in (report.sources[0].error or "")
     assert report.new == 4
+
+
+# --- a big day, stored batch by batch as it is parsed (bot.ingest, fulltext.DirectIndex) -----
+
+
+def _index_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("fts-index-writer")]
+
+
+def test_a_big_day_is_stored_whole_and_searchable_to_its_last_paper(engine: Engine, tmp_path: Path) -> None:
+    items = listing_items(1200)  # three batches of 500, parsed while the one before is indexed
+    report = engine.ingest([write_feed(tmp_path / "day.xml", items, DAY2)])
+    assert (report.failed, report.new, report.updated, report.unchanged) == (0, 1200, 0, 0)
+    last = items[-1]
+    surname = last.creators.split(",")[0].split()[-1]
+    found = engine.search(f'author {surname} "{" ".join(last.title.split()[:3])}"', limit=50)
+    assert last.id in {p.id for p in found}  # its text and author entries were written before the commit
+    again = engine.ingest([str(tmp_path / "day.xml")])
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1200)
+    assert not _index_threads()
+
+
+def test_a_day_cut_off_midway_keeps_nothing_of_it(engine: Engine, tmp_path: Path) -> None:
+    """Its first batches were stored and indexed before the parser met the cut: the
+    transaction gives them back, and the whole day stores cleanly afterwards."""
+    engine.ingest([write_feed(tmp_path / "day1.xml", [GROHS], DAY1)])
+    items = listing_items(1200)
+    whole = tmp_path / "day2.xml"
+    write_feed(whole, items, DAY2)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(data[: len(data) * 3 // 4])
+    report = engine.ingest([str(cut)])
+    assert report.failed == 1 and report.new == 0
+    assert "ends early; was the download cut off?" in (report.sources[0].error or "")
+    assert engine.show(items[0].id) is None and engine.show(GROHS.id) is not None
+    assert not _index_threads()
+    report = engine.ingest([str(whole)])
+    assert (report.failed, report.new) == (0, 1200)
+    assert engine.search(f"author {items[0].creators.split(',')[0]}", limit=50)
+
+
+def test_a_failing_index_statement_keeps_nothing(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error on the indexing thread (here, its statement names no table) fails the source
+    and rolls back the rows stored beside it; nothing is left half-indexed."""
+    items = listing_items(1200)
+    feed = write_feed(tmp_path / "day.xml", items, DAY2)
+    monkeypatch.setattr(fulltext, "_INSERT_AUTHORS_BATCH", "INSERT INTO no_such_index(rowid) SELECT 1")
+    report = sqlite_engine.ingest([feed])
+    assert report.failed == 1 and "no such table: no_such_index" in (report.sources[0].error or "")
+    assert sqlite_engine.show(items[0].id) is None and not _index_threads()
+    monkeypatch.undo()
+    assert sqlite_engine.ingest([feed]).new == 1200
+
+
+def test_a_paper_listed_twice_batches_apart_is_stored_once(engine: Engine, tmp_path: Path) -> None:
+    """Batches are stored one after another: a second listing 600 items later finds the first
+    stored, as a later fetch would (unchanged here)."""
+    items = listing_items(700)
+    report = engine.ingest([write_feed(tmp_path / "day.xml", [*items, items[100]], DAY2)])
+    assert (report.new, report.updated, report.unchanged) == (700, 0, 1)
+    assert engine.show(items[100].id) is not None

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import feedparser
 import pytest
 
-from bot.sources import FeedError, parse_any
-from bot.sources.arxiv_rss import eastern_date, parse_arxiv_rss, split_authors
+from bot.models import Paper
+from bot.sources import FeedError, arxiv_rss, parse_any
+from bot.sources.arxiv_rss import ArxivFeedReader, eastern_date, parse_arxiv_rss, split_authors
 from tests.fakes.feed_server import fixtures_root
+from tests.feeds import arxiv_feed, listing_items
 
 RSS_FILES = sorted((fixtures_root() / "arxiv_rss").glob("*.xml"))
 MULTI = "arxiv_rss/trimmed4_multi_csLG_csAI_csCL_statML_2026-09-24_new_cross_replace.xml"
@@ -146,3 +149,55 @@ def test_malformed_arxiv_feed_raises_feed_error() -> None:
     data = _feed(_item("2609.00001", "new", "A B"))[:-40]
     with pytest.raises(FeedError, match="malformed at line"):
         parse_arxiv_rss(data, "broken")
+
+
+# --- read as it is taken (ArxivFeedReader): what bot.ingest stores batch by batch ------------
+
+DAY = dt.date(2026, 6, 16)
+
+
+def _day_of(count: int) -> bytes:
+    return arxiv_feed(listing_items(count), DAY).encode()
+
+
+@pytest.mark.parametrize("path", [*RSS_FILES, None], ids=lambda p: p.name if p else "1200_real_items")
+def test_batches_cut_anywhere_are_the_whole_feed(monkeypatch: pytest.MonkeyPatch, path: Path | None) -> None:
+    """Slices of 101 bytes end inside tags, text and multi-byte characters; batches of 7 end
+    anywhere: the papers, their order and the channel's title and date are those of one read."""
+    data = path.read_bytes() if path else _day_of(1200)
+    whole = parse_arxiv_rss(data, "feed")
+    monkeypatch.setattr(arxiv_rss, "_SLICE", 101)
+    reader = ArxivFeedReader(data, "feed")
+    batches = list(reader.batches(size=7))
+    assert all(len(b) == 7 for b in batches[:-1]) and 0 < len(batches[-1]) <= 7
+    assert [p for b in batches for p in b] == whole.papers
+    assert (reader.feed_date, reader.title) == (whole.feed_date, whole.title)
+    assert len(whole.papers) == (1200 if path is None else len(feedparser.parse(data).entries))
+
+
+def test_a_date_after_the_items_still_dates_every_paper() -> None:
+    """No arXiv feed puts its pubDate after its items; if one did, the reader reads it all
+    first rather than date the papers by whatever it had seen so far."""
+    text = arxiv_feed(listing_items(30), DAY)
+    pub_date = next(line for line in text.splitlines(keepends=True) if line.strip().startswith("<pubDate>"))
+    moved = text.replace(pub_date, "", 1).replace("  </channel>", pub_date + "  </channel>")
+    assert moved.index("<pubDate>") > moved.index("<item>")  # the channel's own date is last
+    reader = ArxivFeedReader(moved.encode(), "late")
+    papers = [p for b in reader.batches(size=4) for p in b]
+    assert reader.feed_date == DAY and len(papers) == 30
+    assert {p.announced for p in papers} == {DAY}
+
+
+def test_a_feed_cut_off_gives_its_first_batches_then_says_so() -> None:
+    """Parsed as it is taken: a download cut off three quarters in yields the batches before
+    the cut, then the same clear error as reading it whole."""
+    data = _day_of(1200)
+    cut = data[: len(data) * 3 // 4]
+    reader = ArxivFeedReader(cut, "cut")
+    taken: list[list[Paper]] = []
+    with pytest.raises(FeedError, match="ends early; was the download cut off"):
+        for batch in reader.batches(size=100):
+            taken.append(batch)
+    assert 7 <= len(taken) <= 9 and all(len(b) == 100 for b in taken)
+    with pytest.raises(FeedError, match="ends early; was the download cut off"):
+        parse_any(cut, "cut")
