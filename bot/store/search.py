@@ -28,6 +28,7 @@ one to find no phrase at all: 1.6 s.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -404,6 +405,8 @@ def _capped_count(session: Session, postings: Select[Any], cap: int) -> int:
 
 def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -> list[Paper]:
     """The first `want` matches, newest first, by the plan the filters' postings counts pick."""
+    if _excludes_what_it_requires(words, spec.exclude):
+        return []
     filters = _filters(session, spec, words)
     if not _postgres(session) and WINDOW_FIRST > 0 and any(f.ranged is not None for f in filters):
         return _full_text_page(session, spec, filters, want)
@@ -641,6 +644,26 @@ def _rows_in_order(session: Session, pks: list[int]) -> list[Paper]:
         return []
     rows = {r.pk: r for r in session.execute(select(PaperRow).where(PaperRow.pk.in_(pks))).scalars()}
     return [row_to_paper(rows[pk]) for pk in pks]
+
+
+_WORD_RUN = re.compile(r"[^\W_]+")
+
+
+def _excludes_what_it_requires(positive: Sequence[str], negative: Sequence[str]) -> bool:
+    """True when an excluded term's words stand together in a wanted word or phrase
+    (`Reasoning -reasoning`, `"chain of thought" -thought`): every paper with the one has the
+    other, so nothing matches. Either index would read every paper with the word to find that
+    out (3.4 s for `Reasoning -Reasoning` at a million papers on PostgreSQL). Stop words alone
+    are left to the store: PostgreSQL ignores them, FTS5 does not."""
+    wanted = [_WORD_RUN.findall(term.lower()) for term in positive]
+    for term in negative:
+        words = _WORD_RUN.findall(term.lower())
+        if not words or all(w in lexemes.STOP_WORDS for w in words):
+            continue
+        n = len(words)
+        if any(held[i : i + n] == words for held in wanted for i in range(len(held) - n + 1)):
+            return True
+    return False
 
 
 def search_papers(*, session: Session, spec: SearchSpec, offset: int = 0, limit: int = 5) -> list[Paper]:
