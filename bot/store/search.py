@@ -278,7 +278,9 @@ def _postgres_text_filter(
     unwanted_text: list[str] = []
     for term in negative:
         kind, keys = _phrase_keys(term)
-        if kind == "word":
+        if kind == "word" and keys[0] in required:  # `learning -learn`: one stem, nothing matches
+            nothing = True
+        elif kind == "word":
             unwanted.append(func.arraycontains(terms, _key_array(keys), type_=Boolean))
         elif kind == "phrase":
             unwanted_text.append(term)

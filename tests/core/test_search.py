@@ -170,6 +170,7 @@ def test_excluding_a_wanted_word_matches_nothing_without_reading_the_index(
     to find that out (PostgreSQL read every paper with the word: 3.4 s at a million)."""
     words_apart = ids(store, 'search shared representation -"shared representation"')
     assert words_apart == {"2606.40003"}  # wanted apart, excluded together: the store decides
+    assert ids(store, "search representation -representations") == set()  # one stem (PostgreSQL: one key)
 
     def no_index(*_: object) -> None:
         raise AssertionError("the index was read")
