@@ -3,13 +3,13 @@
 The corpus is generated from the real records in tests/fixtures/corpus (bench/corpus.py,
 fixed seed) as an arxiv-metadata-oai-snapshot JSON-lines file, then loaded the way a lab
 back-fills: `academichub fetch --source snapshot.jsonl`, in a child process whose wall time
-and peak memory are measured. Then 40 queries of each of 8 shapes (surname, full name, word,
-phrase, category + word, exclusion, since:, id), drawn at random from the corpus's records,
-go through the path a slash command takes — parse, query, platform-neutral reply
-(`engine.handle`) — on SQLite and on PostgreSQL, beside a LIKE scan of the same store; each
-shape's p50 / p95 / max is printed. Before them, as many queries from the next seed warm the
-caches as a running bot has them; their times are printed as the cold figure. The seed is
-drawn fresh each run and printed (BENCH_SEED or --seed repeats a run).
+and peak memory are measured. Then 40 queries of each of 9 shapes (surname, full name, word,
+phrase, category + word, exclusion, since:, id, a category or archive alone), drawn at random
+from the corpus's records, go through the path a slash command takes — parse, query,
+platform-neutral reply (`engine.handle`) — on SQLite and on PostgreSQL, beside a LIKE scan of
+the same store; each shape's p50 / p95 / max is printed. Before them, as many queries from
+the next seed warm the caches as a running bot has them; their times are printed as the cold
+figure. The seed is drawn fresh each run and printed (BENCH_SEED or --seed repeats a run).
 Run: python -m bench.search [--papers N] [--seed S] [--skip-postgres]
 """
 
@@ -123,7 +123,7 @@ _STOP_WORDS = (
     "very what when where which while will with within without"
 )
 _STOP = frozenset(_STOP_WORDS.split())
-SHAPES = ("surname", "full name", "word", "phrase", "cat + word", "exclusion", "since", "id")
+SHAPES = ("surname", "full name", "word", "phrase", "cat + word", "exclusion", "since", "id", "category")
 PER_SHAPE = 40
 
 
@@ -174,6 +174,11 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
             if pairs:
                 return " ".join(rng.choice(pairs))
 
+    def category() -> str:
+        """One of a paper's categories, or its archive half the time (`cat math`: every math.*)."""
+        category = str(rng.choice(row()["categories"]))
+        return category.split(".", 1)[0] if rng.random() < 0.5 else category
+
     ids = [paper_id for paper_id, _day in synthetic_ids(papers, newest, SNAPSHOT_SEED)]
     makers = {
         "surname": lambda: f"author {name().split()[-1]}",
@@ -184,6 +189,7 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         "exclusion": lambda: f"search {word()} -{word()}",
         "since": lambda: f"search {word()} since:{newest - dt.timedelta(days=rng.randrange(span))}",
         "id": lambda: f"paper {rng.choice(ids)}",
+        "category": lambda: f"cat {category()}",
     }
     return [(shape, makers[shape]()) for _ in range(PER_SHAPE) for shape in SHAPES]
 
@@ -227,7 +233,7 @@ def measure(url: str, seed: int, papers: int, like_count: int) -> tuple[Timings,
     ours = run_queries(engine, texts)
     likes = []
     # Drawn across the text shapes: a stride through the interleaved list took one shape only
-    # (every 16th of 8 shapes: all surnames, which titles and abstracts seldom hold, so each
+    # (every 16th of the 8 shapes then: all surnames, which titles and abstracts seldom hold, so each
     # scan read the whole table), and scanned `since:…` or `-word` as the term.
     scanned = random.Random(seed).sample([q for shape, q in texts if shape in TEXT_SHAPES], like_count)
     for q in scanned:

@@ -218,9 +218,14 @@ def _category_conditions(categories: Sequence[str]) -> ColumnElement[bool]:
 
 
 def _category_filter(session: Session, categories: Sequence[str]) -> _Filter:
+    """Postings from paper_categories; a walked paper is tested on its own row's category
+    tokens (each category and its archive, lexemes.category_terms). A probe of paper_categories
+    by (archive range, paper) read the archive's whole range for every paper walked: 1 ms a
+    paper for `math`'s 13,000 rows, 0.5-0.8 s for `cat:math` at a million papers."""
     conds = _category_conditions(categories)
     drive = select(PaperCategory.paper_pk).where(conds)
-    probe = _exists(session, conds, PaperCategory.paper_pk == PaperRow.pk)
+    padded = literal(" ") + PaperRow.category_terms + literal(" ")
+    probe = or_(*(padded.contains(f" {category_token(c)} ") for c in categories))
     return _Filter(drive=drive, probe=probe, estimate=drive)
 
 

@@ -139,11 +139,15 @@ def test_transliterations_find_every_spelling(store: Engine, spelling: str) -> N
     assert ids(store, f"author {spelling}") == {"2606.40005", "2606.40006", "2606.40007"}
 
 
-def test_categories_cross_lists_archives_and_old_style_ids(store: Engine) -> None:
+def test_categories_cross_lists_archives_and_old_style_ids(store: Engine, tmp_path: Path) -> None:
     assert "2606.40001" in ids(store, "cat math.NA")  # cross-listed there, primary math.NA
     assert ids(store, "cat:math", limit=50) >= {"2606.40001", "2606.40003", "2606.40004"}
     old = ids(store, "cat hep-ph", limit=50)
     assert "0704.0001" in old and all(not i.startswith("2606") for i in old)
+    # `math-ph` is an archive of its own, not a `math.*` category (walked or driven alike).
+    physics = Item(id="2606.40099", title="Spectral gaps", creators="Ada Lovelace", categories=["math-ph"])
+    store.ingest([write_feed(tmp_path / "math-ph.xml", [physics], DAY)])
+    assert "2606.40099" in ids(store, "cat:math-ph") and "2606.40099" not in ids(store, "cat:math", limit=200)
 
 
 def test_phrase_first_exclusion_and_combination(store: Engine) -> None:
