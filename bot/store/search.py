@@ -141,15 +141,6 @@ def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _exists(session: Session, *where: ColumnElement[bool]) -> ColumnElement[bool]:
-    """EXISTS as a probe of each walked row. PostgreSQL turns a plain EXISTS into a semi-join and
-    plans it from its own guess (695 `tian` author rows where there were 13,450: it read them all
-    and sorted, 115 ms, instead of walking 3,000 papers, 14 ms); an OFFSET keeps it a probe."""
-    if _postgres(session):
-        return select(literal_column("1")).where(*where).offset(0).exists()
-    return exists().where(*where)
-
-
 def _author_filter(session: Session, name: str) -> _Filter | None:
     query = parse_author_query(name)
     keys = query.index_keys
@@ -217,7 +208,7 @@ def _category_conditions(categories: Sequence[str]) -> ColumnElement[bool]:
     return or_(*conds)
 
 
-def _category_filter(session: Session, categories: Sequence[str]) -> _Filter:
+def _category_filter(categories: Sequence[str]) -> _Filter:
     """Postings from paper_categories; a walked paper is tested on its own row's category
     tokens (each category and its archive, lexemes.category_terms). A probe of paper_categories
     by (archive range, paper) read the archive's whole range for every paper walked: 1 ms a
@@ -363,7 +354,7 @@ def _phrase_keys(term: str) -> tuple[str, list[int]]:
 def _filters(session: Session, spec: SearchSpec, words: Sequence[str]) -> list[_Filter]:
     out = [f for f in (_author_filter(session, a) for a in spec.authors) if f is not None]
     if spec.categories and not words:
-        out.append(_category_filter(session, spec.categories))
+        out.append(_category_filter(spec.categories))
     if words or spec.exclude:
         out.append(_text_filter(session, words, spec.exclude, spec.categories if words else ()))
     return out
