@@ -227,8 +227,8 @@ def _text_filter(
     full-text query: a mid-size category probing a common word per row was the slow case)."""
     if _postgres(session):
         return _postgres_text_filter(session, positive, negative, categories)
-    if not positive:  # only exclusions: everything but the excluded
-        unwanted = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(negative, ()))
+    if not positive:  # only exclusions: everything but the papers holding any of them
+        unwanted = _FTS.c.papers_fts.op("MATCH")(" OR ".join(_fts5_quote(t) for t in negative))
 
         def ranged(low: int, high: int, key: ColumnElement[Any]) -> ColumnElement[bool]:
             # A window of the newest papers (_windowed) reads the excluded among its own keys
