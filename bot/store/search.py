@@ -27,6 +27,7 @@ one to find no phrase at all: 1.6 s.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import typing
@@ -135,6 +136,8 @@ class _Filter:
     keep: Callable[[str, str], bool] | None = None
     # SQLite FTS5: the postings between two keys, as a condition (see _windowed).
     ranged: Callable[[int, int, ColumnElement[Any]], ColumnElement[bool]] | None = None
+    # SQLite authors: the probe against the author's postings read once, whatever their number.
+    listed: ColumnElement[bool] | None = None
 
 
 def _postgres(session: Session) -> bool:
@@ -164,6 +167,7 @@ def _author_filter(session: Session, name: str) -> _Filter | None:
             estimate=postings,
             count=count,
             ranged=_fts5_range(_AUTHOR_FTS, matches),
+            listed=listed,
         )
     # PostgreSQL: the keys are numbers in `papers.author_keys` under GIN (migration 0008).
     author_keys = _pg_keys("author_keys")
@@ -480,10 +484,27 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
                 drivers.append((n, i))
     if drivers:
         return _run(session, _query(session, spec, filters, min(drivers)[1]), spec, filters, want)
+    small = [
+        (n, i)
+        for i, f in enumerate(filters)
+        if f.ranged is None and f.estimate is not None and (n := _postings_count(session, f)) < DRIVE_BELOW
+    ]
+    if small and all(f.listed is not None for f in filters if f.ranged is not None):
+        # A small category beside authors only (`author Chen cat:q-bio.NC`): the newest window
+        # first, where most pages are; past it, windows of a common author's postings grew to the
+        # whole store when the two rarely meet (0.7 s to find none), where the category's few
+        # postings tested against each author's postings, read once, take tens of ms at most.
+        found = _windowed(session, spec, filters, want, windows=1)
+        if len(found) >= want:
+            return found
+        listed = [dataclasses.replace(f, probe=f.listed) if f.listed is not None else f for f in filters]
+        return _run(session, _query(session, spec, listed, min(small)[1]), spec, listed, want)
     return _windowed(session, spec, filters, want)
 
 
-def _windowed(session: Session, spec: SearchSpec, filters: list[_Filter], want: int) -> list[Paper]:
+def _windowed(
+    session: Session, spec: SearchSpec, filters: list[_Filter], want: int, windows: int | None = None
+) -> list[Paper]:
     """SQLite's walk when full-text filters are common: the matches among the newest papers,
     in windows of the newest 2,000, 8,000, 32,000 … papers, each read from FTS5 between its
     lowest and highest key in one pass.
@@ -512,8 +533,9 @@ def _windowed(session: Session, spec: SearchSpec, filters: list[_Filter], want: 
         last: tuple[dt.date | None, int] = (bottom[0], bottom[1])
         low, high = _key_range(session, *last, spec.until)
         found = _run(session, _window_query(spec, filters, low, high, last), spec, filters, want)
-        if final or len(found) >= want:
+        if final or len(found) >= want or windows == 1:
             return found
+        windows = None if windows is None else windows - 1
         size *= 4
 
 

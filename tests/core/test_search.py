@@ -208,6 +208,32 @@ def test_excluded_words_alone_take_what_the_words_leave(store: Engine) -> None:
         assert ids(store, query, limit=500) == expected and expected, query
 
 
+def test_a_small_category_beside_authors_drives_after_one_window(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: an author beside a small category reads the newest window, then lets the
+    category's postings drive, each tested against the author's postings read once. Forced
+    here (windows of 3 papers, no other driver), it answers as the plain drive does."""
+    queries = [
+        "author Grohs cat:math",
+        "author Grohs cat:cs.LG",
+        "author Wang cat:cs.CL",
+        'author "P. Grohs" cat:math.NA',
+        "author Grohs cat:hep-ph",  # none
+        "author Wang cat:math -representation",
+    ]
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", 0)
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 5000)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 5000)
+    expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", 3)
+    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
+    assert any(expected.values()) and not expected["author Grohs cat:hep-ph"]
+    for q in queries:
+        assert [p.id for p in store.search(q, limit=50)] == expected[q], q
+
+
 def test_more_continues_the_callers_last_query(store: Engine) -> None:
     caller = Caller(platform="slack", workspace="T0LAB", channel="C0PAPERS", user="U0BOB")
     other = Caller(platform="slack", workspace="T0LAB", channel="C0PAPERS", user="U0ANN")
