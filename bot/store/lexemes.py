@@ -111,6 +111,12 @@ def words(text: str) -> list[int]:
     return found
 
 
+def plain_words(text: str) -> list[str]:
+    """A text's words as `words` splits them (the Unicode word runs of the lower-cased text),
+    neither stemmed nor keyed, stop words kept."""
+    return _WORD.findall(text.lower())
+
+
 def pair_keys(sequence: Sequence[int]) -> list[int]:
     """The keys of the pairs of consecutive words of a word sequence, stop words skipped."""
     return [_pair(a, b) for a, b in itertools.pairwise([k for k in sequence if k != STOP])]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -466,29 +465,29 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
     (`"system reasoning"`) read the doclists whole, 15-24 ms. Above 200 postings windows win:
     `"experience learning"` (399) took 20-40 ms to read whole and a few ms in windows, and
     `search Synergy` (4,577) sorted its postings in 15 ms where its first window holds a page."""
-    drivers = []
+    # Each filter's postings, counted once (a category's by its B-tree up to DRIVE_BELOW).
+    counted = {
+        i: _postings_count(session, f, DRIVE_AT_ONCE) for i, f in enumerate(filters) if f.estimate is not None
+    }
     # Excluded words alone (no postings of their own) leave a category's B-tree postings to
     # drive as they would without them; an author's or a word's postings read by key range
     # beat a category's walked with an FTS5 probe per paper (`author Li cat:stat.ML`: 9 ms
     # in windows, 1.8 s driven by the category).
     full_text = any(f.ranged is not None and f.estimate is not None for f in filters)
-    for i, f in enumerate(filters):
-        if f.estimate is not None:
-            if f.count is not None:  # an author's postings, counted
-                below = AUTHORS_DRIVE_BELOW
-            elif f.ranged is None and not full_text:  # a category's, counted up to DRIVE_BELOW
-                below = DRIVE_BELOW
-            else:
-                below = DRIVE_AT_ONCE
-            if (n := _postings_count(session, f, DRIVE_AT_ONCE)) < below:
-                drivers.append((n, i))
+    drivers = []
+    for i, n in counted.items():
+        f = filters[i]
+        if f.count is not None:  # an author's postings, counted
+            below = AUTHORS_DRIVE_BELOW
+        elif f.ranged is None and not full_text:  # a category's
+            below = DRIVE_BELOW
+        else:
+            below = DRIVE_AT_ONCE
+        if n < below:
+            drivers.append((n, i))
     if drivers:
         return _run(session, _query(session, spec, filters, min(drivers)[1]), spec, filters, want)
-    small = [
-        (n, i)
-        for i, f in enumerate(filters)
-        if f.ranged is None and f.estimate is not None and (n := _postings_count(session, f)) < DRIVE_BELOW
-    ]
+    small = [(n, i) for i, n in counted.items() if filters[i].ranged is None and n < DRIVE_BELOW]
     if small and all(f.listed is not None for f in filters if f.ranged is not None):
         # A small category beside authors only (`author Chen cat:q-bio.NC`): the newest window
         # first, where most pages are; past it, windows of a common author's postings grew to the
@@ -684,18 +683,15 @@ def _rows_in_order(session: Session, pks: list[int]) -> list[Paper]:
     return [row_to_paper(rows[pk]) for pk in pks]
 
 
-_WORD_RUN = re.compile(r"[^\W_]+")
-
-
 def _excludes_what_it_requires(positive: Sequence[str], negative: Sequence[str]) -> bool:
     """True when an excluded term's words stand together in a wanted word or phrase
     (`Reasoning -reasoning`, `"chain of thought" -thought`): every paper with the one has the
     other, so nothing matches. Either index would read every paper with the word to find that
     out (3.4 s for `Reasoning -Reasoning` at a million papers on PostgreSQL). Stop words alone
     are left to the store: PostgreSQL ignores them, FTS5 does not."""
-    wanted = [_WORD_RUN.findall(term.lower()) for term in positive]
+    wanted = [lexemes.plain_words(term) for term in positive]
     for term in negative:
-        words = _WORD_RUN.findall(term.lower())
+        words = lexemes.plain_words(term)
         if not words or all(w in lexemes.STOP_WORDS for w in words):
             continue
         n = len(words)
