@@ -101,15 +101,14 @@ def upsert_batches(*, session: Session, batches: Iterable[Sequence[Paper]]) -> S
 def _indexing(session: Session) -> Iterator[None]:
     """The scope of an upsert's SQLite index writer: opened when first needed (_index_writer),
     and closed, every statement it was given run, before the upsert returns."""
-    opened: list[fulltext.DirectIndex] = []
-    session.info[_DIRECT_INDEX] = opened
+    session.info[_DIRECT_INDEX] = None
     done = False
     try:
         yield
         done = True
     finally:
-        del session.info[_DIRECT_INDEX]
-        for index in opened:
+        index: fulltext.DirectIndex | None = session.info.pop(_DIRECT_INDEX)
+        if index is not None:
             index.close(raise_errors=done)
 
 
@@ -200,17 +199,17 @@ def _index_writer(session: Session) -> fulltext.IndexWriter:
     writer = session.info.get(fulltext.INDEX_WRITER)
     if writer is not None:
         return cast(fulltext.IndexWriter, writer)
-    opened: list[fulltext.DirectIndex] = session.info[_DIRECT_INDEX]  # set by _indexing
-    if opened:
-        return opened[0]
+    index: fulltext.DirectIndex | None = session.info[_DIRECT_INDEX]  # the key is set by _indexing
+    if index is not None:
+        return index
     connection = session.connection()
     if fulltext.build_in_progress(connection.connection.driver_connection):
         raise StoreError(
             "a bulk load into the empty store is building the search index; "
             "papers can be stored again when it finishes"
         )
-    opened.append(fulltext.DirectIndex(connection))
-    return opened[0]
+    index = session.info[_DIRECT_INDEX] = fulltext.DirectIndex(connection)
+    return index
 
 
 def _insert_numbered(session: Session, fresh: list[Paper]) -> None:
