@@ -234,40 +234,46 @@ class ArxivFeedReader:
             raise malformed_xml(err, self._data) from None
         return True
 
-    def _events(self) -> list[ET.Element]:
-        """The elements begun since the last call (the pull parser reports its errors here)."""
+    def _events(self) -> ET.Element | None:
+        """Take the elements begun since the last call (the pull parser reports its errors
+        here); the first of them, the root on the first call."""
         try:
-            return [cast(tuple[str, ET.Element], event)[1] for event in self._parser.read_events()]
+            events = list(self._parser.read_events())
         except ET.ParseError as err:
             raise malformed_xml(err, self._data) from None
+        return cast(tuple[str, ET.Element], events[0])[1] if events else None
 
     def _root(self) -> ET.Element:
         while self._pump():
-            for element in self._events():
-                return element
+            if (root := self._events()) is not None:
+                return root
         raise FeedError("not a feed: the document has no root element")  # close() said so first
 
     def _read_head(self, root: ET.Element) -> None:
-        """Parse until the channel and its first item have begun: what comes before the item
-        is complete. Read to the end if the title or the first choice of date is not there."""
+        """Parse until the channel's first item has begun: what comes before it is complete.
+        Read to the end if the title or the first choice of date is not there."""
+        first = self._first_item(root)
+        if self._channel is None:
+            raise _not_arxiv(root.tag)
+        if first is None:  # the document ended: it is all read
+            return
+        head = self._channel[:first]
+        date = next((c for c in head if c.tag == self._dates[0]), None)
+        if not any(c.tag == self._title for c in head) or date is None or not date.text:
+            while self._pump():
+                pass
+
+    def _first_item(self, root: ET.Element) -> int | None:
+        """The channel's first item's place once it has begun, or None at the end of the document."""
         while True:
             if self._channel is None:
                 self._channel = root.find("channel")
-            channel = self._channel
-            if channel is not None:
-                first = next((i for i, child in enumerate(channel) if child.tag == self._item), None)
+            if self._channel is not None:
+                first = next((i for i, c in enumerate(self._channel) if c.tag == self._item), None)
                 if first is not None:
-                    head = channel[:first]
-                    title = next((c for c in head if c.tag == self._title), None)
-                    date = next((c for c in head if c.tag == self._dates[0]), None)
-                    if title is None or date is None or not date.text:
-                        while self._pump():
-                            pass
-                    break
+                    return first
             if not self._pump():
-                if self._channel is None:
-                    raise _not_arxiv(root.tag)
-                break
+                return None
             self._events()  # only the root's was wanted
 
     def _items(self) -> Iterator[ET.Element]:
