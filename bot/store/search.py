@@ -493,7 +493,7 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
         # first, where most pages are; past it, windows of a common author's postings grew to the
         # whole store when the two rarely meet (0.7 s to find none), where the category's few
         # postings tested against each author's postings, read once, take tens of ms at most.
-        found = _windowed(session, spec, filters, want, windows=1)
+        found = _windowed(session, spec, filters, want, first_only=True)
         if len(found) >= want:
             return found
         listed = [dataclasses.replace(f, probe=f.listed) if f.listed is not None else f for f in filters]
@@ -502,7 +502,7 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
 
 
 def _windowed(
-    session: Session, spec: SearchSpec, filters: list[_Filter], want: int, windows: int | None = None
+    session: Session, spec: SearchSpec, filters: list[_Filter], want: int, first_only: bool = False
 ) -> list[Paper]:
     """SQLite's walk when full-text filters are common: the matches among the newest papers,
     in windows of the newest 2,000, 8,000, 32,000 … papers, each read from FTS5 between its
@@ -532,9 +532,8 @@ def _windowed(
         last: tuple[dt.date | None, int] = (bottom[0], bottom[1])
         low, high = _key_range(session, *last, spec.until)
         found = _run(session, _window_query(spec, filters, low, high, last), spec, filters, want)
-        if final or len(found) >= want or windows == 1:
+        if final or len(found) >= want or first_only:
             return found
-        windows = None if windows is None else windows - 1
         size *= 4
 
 
