@@ -145,6 +145,26 @@ def test_a_load_into_an_empty_sqlite_file_builds_the_indexes_on_the_side(
     assert not finished
 
 
+def _segments(engine: Engine, index: str) -> int:
+    """The FTS5 index's segments: its data rows past the structure record, by segment id."""
+    with engine.db.engine.connect() as conn:
+        query = f"SELECT count(DISTINCT id >> 37) FROM {index}_data WHERE id >= (1 << 37)"  # fixed names
+        return int(conn.execute(text(query)).scalar_one())
+
+
+def test_a_side_build_leaves_each_index_in_one_segment(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search probing one paper seeks each word in every segment of the index: the side build
+    merges each index into one at the end. A 4 KB in-memory hash makes the scratch index write
+    a segment every few papers, so without that merge this load leaves dozens."""
+    monkeypatch.setattr(fulltext, "_SIDE_HASH_BYTES", 4096)
+    load(sqlite_engine, SNAPSHOT)
+    segments = [_segments(sqlite_engine, index) for index in (fulltext.TEXT_INDEX, fulltext.AUTHOR_INDEX)]
+    assert segments == [1, 1]
+    assert_indexes_sound(sqlite_engine)
+
+
 def test_batches_wait_for_the_indexing_process_within_a_byte_budget() -> None:
     outbox = fulltext._Outbox(limit=10)
     assert outbox.put(b"x" * 25, timeout=0)  # larger than the budget, but alone: it fits
