@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -244,7 +245,8 @@ def _text_filter(
     matches = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(positive, negative, categories))
     drive = select(_FTS.c.rowid).where(matches)
     probe = exists().where(matches, _FTS.c.rowid == PaperRow.pk)
-    return _Filter(drive=drive, probe=probe, estimate=drive, ranged=_fts5_range(_FTS, matches))
+    listed = (PaperRow.pk + 0).in_(drive)
+    return _Filter(drive=drive, probe=probe, estimate=drive, ranged=_fts5_range(_FTS, matches), listed=listed)
 
 
 def _fts5_range(
@@ -389,11 +391,14 @@ def _postings_count(session: Session, f: _Filter, cap: int = DRIVE_BELOW) -> int
         return f.count
     if f.ranged is not None:
         # SQLite full text: the postings themselves, up to the cap, so that a drive does not
-        # evaluate a phrase over its words' doclists a second time.
-        postings = session.execute(f.estimate.limit(cap)).scalars().all()
-        if len(postings) < cap:
-            f.drive = select(literal_column("value")).select_from(func.json_each(_json_list(postings)))
-        return len(postings)
+        # evaluate a phrase over its words' doclists a second time. Gathered as one JSON array
+        # by SQLite: 40,000 keys as rows through the ORM took ~60 ms, as one array ~3 ms.
+        capped = f.estimate.limit(cap).subquery()
+        gathered = select(func.count(), func.json_group_array(capped.c[0])).select_from(capped)
+        n, postings = session.execute(gathered).one()
+        if n < cap:
+            f.drive = select(literal_column("value")).select_from(func.json_each(postings))
+        return int(n)
     if f.words is not None:  # see the module docstring
         return _planned_rows(session, f.estimate)
     return _capped_count(session, f.estimate, DRIVE_BELOW)
@@ -454,8 +459,8 @@ def _postgres_page(
 
 def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], want: int) -> list[Paper]:
     """SQLite with an FTS5 filter (text or authors): fewer than DRIVE_AT_ONCE postings (an
-    author's: AUTHORS_DRIVE_BELOW) drive, else windows of the newest papers are read by key
-    range (_windowed).
+    author's, or words' beside an author: AUTHORS_DRIVE_BELOW) drive, else windows of the
+    newest papers are read by key range (_windowed; several lists: _several_lists_page).
 
     The text's postings are read up to DRIVE_AT_ONCE first. Where a term is rare, FTS5 finds
     them by seeking through its doclist; where all are common, it reads the doclists only up to
@@ -473,11 +478,14 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
     # drive as they would without them; an author's or a word's postings read by key range
     # beat a category's walked with an FTS5 probe per paper (`author Li cat:stat.ML`: 9 ms
     # in windows, 1.8 s driven by the category).
-    full_text = any(f.ranged is not None and f.estimate is not None for f in filters)
+    full_text = [i for i, f in enumerate(filters) if f.ranged is not None and f.estimate is not None]
+    several = len(full_text) > 1
+    if several:  # words beside an author drive below what an author's postings do
+        _recount(session, filters, counted, DRIVE_AT_ONCE, AUTHORS_DRIVE_BELOW)
     drivers = []
     for i, n in counted.items():
         f = filters[i]
-        if f.count is not None:  # an author's postings, counted
+        if f.count is not None or several:  # an author's postings, or words beside one
             below = AUTHORS_DRIVE_BELOW
         elif f.ranged is None and not full_text:  # a category's
             below = DRIVE_BELOW
@@ -486,23 +494,92 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
         if n < below:
             drivers.append((n, i))
     if drivers:
-        return _run(session, _query(session, spec, filters, min(drivers)[1]), spec, filters, want)
+        driver = min(drivers)[1]
+        # An author too common for its postings to be read as a list is left to the names
+        # (_run) beside fewer than AUTHORS_DRIVE_BELOW driven papers: an FTS5 probe of `zhu`
+        # per paper cost 136 ms for the 1,000 of `"Interactive LLM"`, the names a few ms.
+        named = [
+            dataclasses.replace(f, probe=true())
+            if i != driver and f.count is not None and f.count >= SQLITE_AUTHOR_LIST_BELOW
+            else f
+            for i, f in enumerate(filters)
+        ]
+        return _run(session, _query(session, spec, named, driver), spec, named, want)
     small = [(n, i) for i, n in counted.items() if filters[i].ranged is None and n < DRIVE_BELOW]
     if small and all(f.listed is not None for f in filters if f.ranged is not None):
         # A small category beside authors only (`author Chen cat:q-bio.NC`): the newest window
         # first, where most pages are; past it, windows of a common author's postings grew to the
         # whole store when the two rarely meet (0.7 s to find none), where the category's few
         # postings tested against each author's postings, read once, take tens of ms at most.
-        found = _windowed(session, spec, filters, want, first_only=True)
+        found = _windowed(session, spec, filters, want, windows=1)
         if len(found) >= want:
             return found
         listed = [dataclasses.replace(f, probe=f.listed) if f.listed is not None else f for f in filters]
         return _run(session, _query(session, spec, listed, min(small)[1]), spec, listed, want)
+    if several:
+        return _several_lists_page(session, spec, filters, counted, full_text, want)
     return _windowed(session, spec, filters, want)
 
 
+def _several_lists_page(
+    session: Session,
+    spec: SearchSpec,
+    filters: list[_Filter],
+    counted: dict[int, int],
+    full_text: list[int],
+    want: int,
+) -> list[Paper]:
+    """Words beside an author, or two authors, each with too many postings to drive alone.
+
+    A window drives by its first postings list and looks each posting up in the others' lists
+    (`pk + 0 IN …`), so the fewest postings go first: `author:Wang "Multi-Event Video"` read
+    Wang's 209,000 papers in each window to test 216 (0.85 s). Two common lists that rarely
+    meet (`author:Fei "Effect Generation"`, 13,418 and 1,391 papers, none shared) grew the
+    windows to the whole store, ~1.7 passes over each list and a walk of the date index;
+    matches that common are found in the first two windows, and past them the fewest
+    postings, when fewer than SQLITE_AUTHOR_LIST_BELOW, drive once and are looked up in the
+    others' lists read whole (164 -> ~45 ms; `author:Chaudhary Pipelines`, a word in 40,000+
+    papers, 157 -> ~50 ms). Only lists all longer than that go on in windows."""
+
+    def fewest_first() -> list[_Filter]:  # filters without postings of their own last
+        order = sorted(range(len(filters)), key=lambda i: (i not in counted, counted.get(i)))
+        return [filters[i] for i in order]
+
+    found = _windowed(session, spec, fewest_first(), want, windows=2)
+    if len(found) >= want:
+        return found
+    _recount(session, filters, counted, AUTHORS_DRIVE_BELOW, SQLITE_AUTHOR_LIST_BELOW)
+    least, driver = min((counted[i], i) for i in full_text)
+    if least < SQLITE_AUTHOR_LIST_BELOW:
+        listed = [
+            dataclasses.replace(f, probe=f.listed) if i != driver and f.listed is not None else f
+            for i, f in enumerate(filters)
+        ]
+        return _run(session, _query(session, spec, listed, driver), spec, listed, want)
+    return _windowed(session, spec, fewest_first(), want, size=WINDOW_FIRST * 16)
+
+
+def _recount(
+    session: Session, filters: list[_Filter], counted: dict[int, int], cap: int, new_cap: int
+) -> None:
+    """The text filters' postings read on to `new_cap` where they reached `cap` (an author's
+    are counted to SQLITE_AUTHOR_LIST_BELOW already); fewer, they drive and are looked up as
+    the list read here: a phrase of common words is evaluated once (~40 ms at a million)."""
+    for i, n in list(counted.items()):
+        f = filters[i]
+        if f.count is None and f.ranged is not None and f.estimate is not None and n >= cap:
+            counted[i] = _postings_count(session, f, new_cap)
+            if counted[i] < new_cap and f.drive is not None:  # f.drive is the list itself now
+                f.listed = (PaperRow.pk + 0).in_(f.drive)
+
+
 def _windowed(
-    session: Session, spec: SearchSpec, filters: list[_Filter], want: int, first_only: bool = False
+    session: Session,
+    spec: SearchSpec,
+    filters: list[_Filter],
+    want: int,
+    windows: int | None = None,
+    size: int = WINDOW_FIRST,
 ) -> list[Paper]:
     """SQLite's walk when full-text filters are common: the matches among the newest papers,
     in windows of the newest 2,000, 8,000, 32,000 … papers, each read from FTS5 between its
@@ -521,9 +598,11 @@ def _windowed(
     in_scope = typing.cast(Select[Any], select(PaperRow.sort_date, PaperRow.pk).where(*dates))
     newest = _newest_first(in_scope)
     oldest = in_scope.order_by(PaperRow.sort_date.asc().nulls_first(), PaperRow.pk.asc()).limit(1)
-    size = WINDOW_FIRST
+    # No window reaches past the highest key: the store holds no more papers than that, and
+    # seeking a window's last paper by OFFSET walks the date index (22 ms for the last).
+    keys = session.execute(select(func.max(PaperRow.pk))).scalar() or 0
     while True:
-        bottom = session.execute(newest.offset(size - 1).limit(1)).one_or_none()
+        bottom = session.execute(newest.offset(size - 1).limit(1)).one_or_none() if size <= keys else None
         final = bottom is None
         if final:  # the window holds every paper in scope, down to the oldest
             bottom = session.execute(oldest).one_or_none()
@@ -532,7 +611,9 @@ def _windowed(
         last: tuple[dt.date | None, int] = (bottom[0], bottom[1])
         low, high = _key_range(session, *last, spec.until)
         found = _run(session, _window_query(spec, filters, low, high, last), spec, filters, want)
-        if final or len(found) >= want or first_only:
+        if windows is not None:
+            windows -= 1
+        if final or len(found) >= want or windows == 0:
             return found
         size *= 4
 
@@ -575,17 +656,15 @@ def _window_query(
 ) -> Select[Any]:
     """The matches among the papers with keys from `low` to `high` that come no later than `last`
     (date, key) newest first, in that order."""
-    conds = [f.ranged(low, high, PaperRow.pk.expression) if f.ranged else f.probe for f in filters]
+    # The first postings list drives; `pk + 0` keeps SQLite from driving by the others as well.
+    keys = itertools.chain([PaperRow.pk.expression], itertools.repeat(PaperRow.pk + 0))
+    conds = [f.ranged(low, high, next(keys)) if f.ranged else f.probe for f in filters]
     day, key = last
     if day is None:
         conds.append(or_(PaperRow.sort_date.is_not(None), PaperRow.pk >= key))
     else:
         conds.append(or_(PaperRow.sort_date > day, and_(PaperRow.sort_date == day, PaperRow.pk >= key)))
     return _newest_first(select(PaperRow).where(PaperRow.linked_to.is_(None), *_scope(spec), *conds))
-
-
-def _json_list(values: Sequence[int]) -> str:
-    return "[" + ",".join(map(str, values)) + "]"
 
 
 def _scope(spec: SearchSpec) -> list[ColumnElement[bool]]:
