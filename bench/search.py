@@ -3,12 +3,13 @@
 The corpus is generated from the real records in tests/fixtures/corpus (bench/corpus.py,
 fixed seed) as an arxiv-metadata-oai-snapshot JSON-lines file, then loaded the way a lab
 back-fills: `academichub fetch --source snapshot.jsonl`, in a child process whose wall time
-and peak memory are measured. Then 40 queries of each of 9 shapes (surname, full name, word,
-phrase, category + word, exclusion, since:, id, a category or archive alone), drawn at random
-from the corpus's records, go through the path a slash command takes — parse, query,
-platform-neutral reply (`engine.handle`) — on SQLite and on PostgreSQL, beside a LIKE scan of
-the same store; each shape's p50 / p95 / max is printed. Before them, as many queries from
-the next seed warm the caches as a running bot has them; their times are printed as the cold
+and peak memory are measured. Then 40 queries of each of 10 shapes (surname, full name, word,
+phrase, category + word, exclusion, since:, id, a category or archive alone, an author beside
+a word or phrase), drawn at random from the corpus's records, go through the path a slash
+command takes — parse, query, platform-neutral reply (`engine.handle`) — on SQLite and on
+PostgreSQL, beside a LIKE scan of the same store; each shape's p50 / p95 / max is printed.
+Before them, as many queries from the next seed warm the caches as a running bot has them;
+their times are printed as the cold
 figure. The seed is drawn fresh each run and printed (BENCH_SEED or --seed repeats a run).
 Run: python -m bench.search [--papers N] [--seed S] [--skip-postgres]
 """
@@ -123,7 +124,18 @@ _STOP_WORDS = (
     "very what when where which while will with within without"
 )
 _STOP = frozenset(_STOP_WORDS.split())
-SHAPES = ("surname", "full name", "word", "phrase", "cat + word", "exclusion", "since", "id", "category")
+SHAPES = (
+    "surname",
+    "full name",
+    "word",
+    "phrase",
+    "cat + word",
+    "exclusion",
+    "since",
+    "id",
+    "category",
+    "author + text",
+)
 PER_SHAPE = 40
 
 
@@ -179,6 +191,17 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         category = str(rng.choice(row()["categories"]))
         return category.split(".", 1)[0] if rng.random() < 0.5 else category
 
+    def author_and_text() -> str:
+        """SPEC's combined filters: a surname and a word or phrase (drawn from other papers, so
+        the two are as likely to meet as the corpus makes them), with a category or a date
+        a third of the time each."""
+        parts = [f"author:{name().split()[-1]}", word() if rng.random() < 0.5 else f'"{phrase()}"']
+        if rng.random() < 1 / 3:
+            parts.append(f"cat:{category()}")
+        if rng.random() < 1 / 3:
+            parts.append(f"since:{newest - dt.timedelta(days=rng.randrange(span))}")
+        return "search " + " ".join(parts)
+
     ids = [paper_id for paper_id, _day in synthetic_ids(papers, newest, SNAPSHOT_SEED)]
     makers = {
         "surname": lambda: f"author {name().split()[-1]}",
@@ -190,6 +213,7 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         "since": lambda: f"search {word()} since:{newest - dt.timedelta(days=rng.randrange(span))}",
         "id": lambda: f"paper {rng.choice(ids)}",
         "category": lambda: f"cat {category()}",
+        "author + text": author_and_text,
     }
     return [(shape, makers[shape]()) for _ in range(PER_SHAPE) for shape in SHAPES]
 

@@ -245,8 +245,7 @@ def _text_filter(
     matches = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(positive, negative, categories))
     drive = select(_FTS.c.rowid).where(matches)
     probe = exists().where(matches, _FTS.c.rowid == PaperRow.pk)
-    listed = (PaperRow.pk + 0).in_(drive)
-    return _Filter(drive=drive, probe=probe, estimate=drive, ranged=_fts5_range(_FTS, matches), listed=listed)
+    return _Filter(drive=drive, probe=probe, estimate=drive, ranged=_fts5_range(_FTS, matches))
 
 
 def _fts5_range(
@@ -445,16 +444,45 @@ def _postgres_page(
     not list is taken for 0.5 % of the papers; `search SemLT since:…` then walked every paper
     since the date, 21 s)."""
     least, driver = min(counted) if counted else (DRIVE_BELOW, None)
+    if driver is not None:
+        met = _meeting_in_gin(filters, driver)
+        if met is not filters:  # the lists together: expected far fewer, walked as many
+            filters = met
+            drive = filters[driver].drive
+            assert drive is not None
+            least = min(least, _planned_rows(session, drive))
     if driver is not None and least < PG_DRIVE_AT_ONCE:
         return _run(session, _query(session, spec, filters, driver), spec, filters, want)
     newest = max(round(least * WALK_PER_GUESS), PG_WALK_FIRST)
     walk = _query(session, spec, filters, None, newest=newest)
     found = _run(session, walk, spec, filters, want, walking=True)
-    if len(found) >= want:
+    if len(found) >= want or _holds_at_most(session, spec, newest):
         return found
     if driver is None or (least >= DRIVE_BELOW and filters[driver].words is None):  # counted: walk on
         return _run(session, _query(session, spec, filters, None), spec, filters, want, walking=True)
     return _run(session, _query(session, spec, filters, driver), spec, filters, want)
+
+
+def _holds_at_most(session: Session, spec: SearchSpec, n: int) -> bool:
+    """True when the spec's dates hold at most n papers, so a walk of the newest n saw them all:
+    `author Zhou since:7d` found its week walked, then read Zhou's 200,000 papers (0.9 s)."""
+    if spec.since is None and spec.until is None:
+        return False
+    in_scope = select(PaperRow.pk).where(PaperRow.linked_to.is_(None), *_scope(spec))
+    return session.execute(_newest_first(in_scope).offset(n).limit(1)).first() is None
+
+
+def _meeting_in_gin(filters: list[_Filter], driver: int) -> list[_Filter]:
+    """PostgreSQL: the driver's postings read together with every other filter GIN answers
+    (an author beside words), so the planner can AND their bitmaps before a row is read:
+    `author:Yao Narrative`, 17,787 papers with the word tested each for the author on its
+    row, 196 ms; the two bitmaps ANDed, 9 ms."""
+    words = filters[driver].words
+    others = [f.words for i, f in enumerate(filters) if i != driver and f.words is not None]
+    if words is None or not others:
+        return filters
+    drive = select(PaperRow.pk).where(words, *others)
+    return [dataclasses.replace(f, drive=drive) if i == driver else f for i, f in enumerate(filters)]
 
 
 def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], want: int) -> list[Paper]:
@@ -479,13 +507,10 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
     # beat a category's walked with an FTS5 probe per paper (`author Li cat:stat.ML`: 9 ms
     # in windows, 1.8 s driven by the category).
     full_text = [i for i, f in enumerate(filters) if f.ranged is not None and f.estimate is not None]
-    several = len(full_text) > 1
-    if several:  # words beside an author drive below what an author's postings do
-        _recount(session, filters, counted, DRIVE_AT_ONCE, AUTHORS_DRIVE_BELOW)
     drivers = []
     for i, n in counted.items():
         f = filters[i]
-        if f.count is not None or several:  # an author's postings, or words beside one
+        if f.count is not None:  # an author's postings, counted
             below = AUTHORS_DRIVE_BELOW
         elif f.ranged is None and not full_text:  # a category's
             below = DRIVE_BELOW
@@ -494,17 +519,8 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
         if n < below:
             drivers.append((n, i))
     if drivers:
-        driver = min(drivers)[1]
-        # An author too common for its postings to be read as a list is left to the names
-        # (_run) beside fewer than AUTHORS_DRIVE_BELOW driven papers: an FTS5 probe of `zhu`
-        # per paper cost 136 ms for the 1,000 of `"Interactive LLM"`, the names a few ms.
-        named = [
-            dataclasses.replace(f, probe=true())
-            if i != driver and f.count is not None and f.count >= SQLITE_AUTHOR_LIST_BELOW
-            else f
-            for i, f in enumerate(filters)
-        ]
-        return _run(session, _query(session, spec, named, driver), spec, named, want)
+        plan = _driven(session, spec, filters, min(drivers)[1], full_text, counted, meet=False)
+        return _run(session, *plan, want)
     small = [(n, i) for i, n in counted.items() if filters[i].ranged is None and n < DRIVE_BELOW]
     if small and all(f.listed is not None for f in filters if f.ranged is not None):
         # A small category beside authors only (`author Chen cat:q-bio.NC`): the newest window
@@ -516,7 +532,7 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
             return found
         listed = [dataclasses.replace(f, probe=f.listed) if f.listed is not None else f for f in filters]
         return _run(session, _query(session, spec, listed, min(small)[1]), spec, listed, want)
-    if several:
+    if len(full_text) > 1:
         return _several_lists_page(session, spec, filters, counted, full_text, want)
     return _windowed(session, spec, filters, want)
 
@@ -529,17 +545,16 @@ def _several_lists_page(
     full_text: list[int],
     want: int,
 ) -> list[Paper]:
-    """Words beside an author, or two authors, each with too many postings to drive alone.
+    """Words beside an author, or two authors, each with too many postings to drive at once.
 
     A window drives by its first postings list and looks each posting up in the others' lists
     (`pk + 0 IN …`), so the fewest postings go first: `author:Wang "Multi-Event Video"` read
-    Wang's 209,000 papers in each window to test 216 (0.85 s). Two common lists that rarely
-    meet (`author:Fei "Effect Generation"`, 13,418 and 1,391 papers, none shared) grew the
-    windows to the whole store, ~1.7 passes over each list and a walk of the date index;
-    matches that common are found in the first two windows, and past them the fewest
-    postings, when fewer than SQLITE_AUTHOR_LIST_BELOW, drive once and are looked up in the
-    others' lists read whole (164 -> ~45 ms; `author:Chaudhary Pipelines`, a word in 40,000+
-    papers, 157 -> ~50 ms). Only lists all longer than that go on in windows."""
+    Wang's 209,000 papers in each window to test 216 (0.85 s). Lists that common and meeting
+    often meet in the first two windows; past them, the windows of two lists that rarely meet
+    (`author:Fei "Effect Generation"`, 13,418 and 1,391 papers, none shared) grew to the whole
+    store, ~1.7 passes over each list and a walk of the date index (164 ms). So past two
+    windows the words' postings are read on, and the fewest postings, when fewer than
+    SQLITE_AUTHOR_LIST_BELOW, drive once (_driven); only longer lists go on in windows."""
 
     def fewest_first() -> list[_Filter]:  # filters without postings of their own last
         order = sorted(range(len(filters)), key=lambda i: (i not in counted, counted.get(i)))
@@ -548,29 +563,58 @@ def _several_lists_page(
     found = _windowed(session, spec, fewest_first(), want, windows=2)
     if len(found) >= want:
         return found
-    _recount(session, filters, counted, AUTHORS_DRIVE_BELOW, SQLITE_AUTHOR_LIST_BELOW)
+    for i in full_text:  # the words' postings, read on (an author's are counted to the bound)
+        f = filters[i]
+        if f.count is None and counted[i] >= DRIVE_AT_ONCE:
+            counted[i] = _postings_count(session, f, SQLITE_AUTHOR_LIST_BELOW)
     least, driver = min((counted[i], i) for i in full_text)
     if least < SQLITE_AUTHOR_LIST_BELOW:
-        listed = [
-            dataclasses.replace(f, probe=f.listed) if i != driver and f.listed is not None else f
-            for i, f in enumerate(filters)
-        ]
-        return _run(session, _query(session, spec, listed, driver), spec, listed, want)
+        return _run(session, *_driven(session, spec, filters, driver, full_text, counted, meet=True), want)
     return _windowed(session, spec, fewest_first(), want, size=WINDOW_FIRST * 16)
 
 
-def _recount(
-    session: Session, filters: list[_Filter], counted: dict[int, int], cap: int, new_cap: int
-) -> None:
-    """The text filters' postings read on to `new_cap` where they reached `cap` (an author's
-    are counted to SQLITE_AUTHOR_LIST_BELOW already); fewer, they drive and are looked up as
-    the list read here: a phrase of common words is evaluated once (~40 ms at a million)."""
-    for i, n in list(counted.items()):
-        f = filters[i]
-        if f.count is None and f.ranged is not None and f.estimate is not None and n >= cap:
-            counted[i] = _postings_count(session, f, new_cap)
-            if counted[i] < new_cap and f.drive is not None:  # f.drive is the list itself now
-                f.listed = (PaperRow.pk + 0).in_(f.drive)
+def _driven(
+    session: Session,
+    spec: SearchSpec,
+    filters: list[_Filter],
+    driver: int,
+    full_text: list[int],
+    counted: dict[int, int],
+    meet: bool,
+) -> tuple[Select[Any], SearchSpec, list[_Filter]]:
+    """The query, spec and filters of a plan where `driver`'s postings drive (for _run).
+
+    An author too common to read as a list, beside fewer than AUTHORS_DRIVE_BELOW driven
+    papers, is left to the names (_run): `zhu` probed in FTS5 per paper beside the 1,000 of
+    `"Interactive LLM"` took 136 ms, the names a few ms. With `meet`, the other full-text
+    lists meet the driver's before any paper is read, so a row is read only for a key in all
+    of them (`author:Hu Basics:`, 9,118 and 51,229 postings, 393 shared: 36 -> ~8 ms), where
+    otherwise each driven paper is probed (an FTS5 probe seeks each term again: 0.1-1 ms)."""
+    few = counted[driver] < AUTHORS_DRIVE_BELOW
+    named = {
+        i
+        for i in full_text
+        if i != driver and few and filters[i].count is not None and counted[i] >= SQLITE_AUTHOR_LIST_BELOW
+    }
+    drive = filters[driver].drive
+    assert drive is not None
+    met: set[int] = set()
+    if meet:
+        key = drive.selected_columns[0]
+        lists = {i: filters[i].drive for i in full_text if i != driver and i not in named}
+        met = {i for i, postings in lists.items() if postings is not None}
+        # `+ 0`: not a constraint FTS5 takes, to seek the driver's index once per key of the
+        # others (2.2 s for `author:Ouyang Memory`), but a list read once and looked up.
+        drive = drive.where(*((key + 0).in_(postings) for postings in lists.values() if postings is not None))
+    plan = [
+        dataclasses.replace(f, drive=drive)
+        if i == driver
+        else dataclasses.replace(f, probe=true())
+        if i in named or i in met
+        else f
+        for i, f in enumerate(filters)
+    ]
+    return _query(session, spec, plan, driver), spec, plan
 
 
 def _windowed(

@@ -285,6 +285,27 @@ def test_words_beside_an_author_are_read_fewest_postings_first(
         assert led_by and all(led_by)
 
 
+def test_a_walk_that_saw_every_paper_in_the_dates_is_the_answer(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL walks the newest papers first; when the dates asked for hold no more than it
+    walked, nothing is left to find, and no postings are read (`author Zhou since:7d` read
+    Zhou's 200,000 papers after its week was walked). Both stores answer the same."""
+    with store.db.reading() as session:
+        assert search_module._holds_at_most(session, SearchSpec(since=dt.date(2099, 1, 1)), 0)
+        assert not search_module._holds_at_most(session, SearchSpec(since=dt.date(2000, 1, 1)), 1)
+        assert not search_module._holds_at_most(session, SearchSpec(), 10**6)  # no dates: not asked
+    assert ids(store, "author Grohs since:2099-01-01") == set()
+    if store.db.engine.dialect.name == "postgresql":
+        monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
+
+        def no_drive(*_: Any) -> Any:
+            raise AssertionError("the postings were read after the whole scope was walked")
+
+        monkeypatch.setattr(search_module, "_driving", no_drive)
+        assert ids(store, "author Grohs since:2099-01-01") == set()
+
+
 def test_more_continues_the_callers_last_query(store: Engine) -> None:
     caller = Caller(platform="slack", workspace="T0LAB", channel="C0PAPERS", user="U0BOB")
     other = Caller(platform="slack", workspace="T0LAB", channel="C0PAPERS", user="U0ANN")
