@@ -291,12 +291,12 @@ def test_a_walk_that_saw_every_paper_in_the_dates_is_the_answer(
     """PostgreSQL walks the newest papers first; when the dates asked for hold no more than it
     walked, nothing is left to find, and no postings are read (`author Zhou since:7d` read
     Zhou's 200,000 papers after its week was walked). Both stores answer the same."""
-    with store.db.reading() as session:
-        assert search_module._holds_at_most(session, SearchSpec(since=dt.date(2099, 1, 1)), 0)
-        assert not search_module._holds_at_most(session, SearchSpec(since=dt.date(2000, 1, 1)), 1)
-        assert not search_module._holds_at_most(session, SearchSpec(), 10**6)  # no dates: not asked
     assert ids(store, "author Grohs since:2099-01-01") == set()
     if store.db.engine.dialect.name == "postgresql":
+        with store.db.reading() as session:
+            assert search_module._holds_at_most(session, SearchSpec(since=dt.date(2099, 1, 1)), 10)
+            assert not search_module._holds_at_most(session, SearchSpec(since=dt.date(2000, 1, 1)), 1)
+            assert not search_module._holds_at_most(session, SearchSpec(), 10**6)  # no dates: not asked
         monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
 
         def no_drive(*_: Any) -> Any:
