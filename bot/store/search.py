@@ -531,14 +531,14 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
         # first, where most pages are; past it, windows of a common author's postings grew to the
         # whole store when the two rarely meet (0.7 s to find none), where the category's few
         # postings tested against each author's postings, read once, take tens of ms at most.
-        found = _windowed(session, spec, filters, want, windows=1)
-        if len(found) >= want:
+        found, whole = _windowed(session, spec, filters, want, windows=1)
+        if len(found) >= want or whole:
             return found
         listed = [dataclasses.replace(f, probe=f.listed) if f.listed is not None else f for f in filters]
         return _run(session, _query(session, spec, listed, min(small)[1]), spec, listed, want)
     if len(full_text) > 1:
         return _several_lists_page(session, spec, filters, counted, full_text, want)
-    return _windowed(session, spec, filters, want)
+    return _windowed(session, spec, filters, want)[0]
 
 
 def _several_lists_page(
@@ -564,8 +564,8 @@ def _several_lists_page(
         order = sorted(range(len(filters)), key=lambda i: (i not in counted, counted.get(i)))
         return [filters[i] for i in order]
 
-    found = _windowed(session, spec, fewest_first(), want, windows=2)
-    if len(found) >= want:
+    found, whole = _windowed(session, spec, fewest_first(), want, windows=2)
+    if len(found) >= want or whole:  # (a date scope of two windows or fewer: read whole)
         return found
     for i in full_text:  # the words' postings, read on (an author's are counted to the bound)
         f = filters[i]
@@ -574,7 +574,7 @@ def _several_lists_page(
     least, driver = min((counted[i], i) for i in full_text)
     if least < SQLITE_AUTHOR_LIST_BELOW:
         return _run(session, *_driven(session, spec, filters, driver, full_text, counted, meet=True), want)
-    return _windowed(session, spec, fewest_first(), want, size=WINDOW_FIRST * 16)
+    return _windowed(session, spec, fewest_first(), want, size=WINDOW_FIRST * 16)[0]
 
 
 def _driven(
@@ -628,10 +628,11 @@ def _windowed(
     want: int,
     windows: int | None = None,
     size: int = WINDOW_FIRST,
-) -> list[Paper]:
+) -> tuple[list[Paper], bool]:
     """SQLite's walk when full-text filters are common: the matches among the newest papers,
     in windows of the newest 2,000, 8,000, 32,000 … papers, each read from FTS5 between its
-    lowest and highest key in one pass.
+    lowest and highest key in one pass; and whether the windows held every paper in scope
+    (after `windows` of them, or the first from `size`, there may be more to read).
 
     Probing FTS5 once per walked paper seeks every term's doclist again: for a phrase of two
     common words that hold 0.7 % of a million papers (`"evaluating llms"`), the walk of ~900
@@ -655,14 +656,14 @@ def _windowed(
         if final:  # the window holds every paper in scope, down to the oldest
             bottom = session.execute(oldest).one_or_none()
         if bottom is None:
-            return []
+            return [], True
         last: tuple[dt.date | None, int] = (bottom[0], bottom[1])
         low, high = _key_range(session, *last, spec.until)
         found = _run(session, _window_query(spec, filters, low, high, last), spec, filters, want)
         if windows is not None:
             windows -= 1
         if final or len(found) >= want or windows == 0:
-            return found
+            return found, final
         size *= 4
 
 

@@ -285,6 +285,28 @@ def test_words_beside_an_author_are_read_fewest_postings_first(
         assert led_by and all(led_by)
 
 
+def test_windows_that_held_every_paper_in_the_dates_are_the_answer(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: an author beside words, in dates the first windows hold whole (none, here), is
+    answered by them; the lists are not read on (`author:Wang … since:30d` read Wang's 209,000
+    postings after its empty month was walked)."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's windows")
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", 1)
+    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
+    assert ids(store, "search author:Grohs representation since:2026-06-01")  # several windows, drives
+    real_driven = search_module._driven
+
+    def driven(*args: Any, meet: bool) -> Any:
+        assert not meet, "the lists were read on after the windows held the whole date range"
+        return real_driven(*args, meet=meet)
+
+    monkeypatch.setattr(search_module, "_driven", driven)
+    assert ids(store, "search author:Grohs representation since:2099-01-01") == set()
+
+
 def test_a_walk_that_saw_every_paper_in_the_dates_is_the_answer(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
