@@ -9,8 +9,8 @@ a word or phrase), drawn at random from the corpus's records, go through the pat
 command takes — parse, query, platform-neutral reply (`engine.handle`) — on SQLite and on
 PostgreSQL, beside a LIKE scan of the same store; each shape's p50 / p95 / max is printed.
 Before them, as many queries from the next seed warm the caches as a running bot has them;
-their times are printed as the cold
-figure. The seed is drawn fresh each run and printed (BENCH_SEED or --seed repeats a run).
+their times are printed as the cold figure. The seed is drawn fresh each run and printed
+(BENCH_SEED or --seed repeats a run).
 Run: python -m bench.search [--papers N] [--seed S] [--skip-postgres]
 """
 

@@ -157,7 +157,7 @@ def test_a_side_build_leaves_each_index_in_one_segment(
 ) -> None:
     """A search probing one paper seeks each word in every segment of the index: the side build
     merges each index into one at the end. A 4 KB in-memory hash makes the scratch index write
-    a segment every few papers, so without that merge this load leaves dozens."""
+    a segment every few papers: without that merge this load leaves 12 and 11."""
     monkeypatch.setattr(fulltext, "_SIDE_HASH_BYTES", 4096)
     load(sqlite_engine, SNAPSHOT)
     segments = [_segments(sqlite_engine, index) for index in (fulltext.TEXT_INDEX, fulltext.AUTHOR_INDEX)]
