@@ -573,7 +573,9 @@ def _several_lists_page(
             counted[i] = _postings_count(session, f, SQLITE_AUTHOR_LIST_BELOW)
     least, driver = min((counted[i], i) for i in full_text)
     if least < SQLITE_AUTHOR_LIST_BELOW:
-        return _run(session, *_driven(session, spec, filters, driver, full_text, counted, meet=True), want)
+        scope = _scope_keys(session, spec) if spec.since or spec.until else None
+        plan = _driven(session, spec, filters, driver, full_text, counted, meet=True, keys=scope)
+        return _run(session, *plan, want)
     return _windowed(session, spec, fewest_first(), want, size=WINDOW_FIRST * 16)[0]
 
 
@@ -585,6 +587,7 @@ def _driven(
     full_text: list[int],
     counted: dict[int, int],
     meet: bool,
+    keys: tuple[int, int] | None = None,
 ) -> tuple[Select[Any], SearchSpec, list[_Filter]]:
     """The query, spec and filters of a plan where `driver`'s postings drive (for _run).
 
@@ -593,7 +596,9 @@ def _driven(
     `"Interactive LLM"` took 136 ms, the names a few ms. With `meet`, the other full-text
     lists meet the driver's before any paper is read, so a row is read only for a key in all
     of them (`author:Hu Basics:`, 9,118 and 51,229 postings, 393 shared: 36 -> ~8 ms), where
-    otherwise each driven paper is probed (an FTS5 probe seeks each term again: 0.1-1 ms)."""
+    otherwise each driven paper is probed (an FTS5 probe seeks each term again: 0.1-1 ms).
+    `keys`, the key range of the query's dates, bounds every list, as a window is bounded
+    (`author:Yao cat:cs.CL since:2025-06-28 "Modeling and"` read Yao's papers of every year)."""
     few = counted[driver] < AUTHORS_DRIVE_BELOW
     named = {
         i
@@ -605,11 +610,21 @@ def _driven(
     met: set[int] = set()
     if meet:
         key = drive.selected_columns[0]
-        lists = {i: filters[i].drive for i in full_text if i != driver and i not in named}
-        met = {i for i, postings in lists.items() if postings is not None}
+        lists = {
+            i: d for i in full_text if i != driver and i not in named and (d := filters[i].drive) is not None
+        }
+        met = set(lists)
         # `+ 0`: not a constraint FTS5 takes, to seek the driver's index once per key of the
         # others (2.2 s for `author:Ouyang Memory`), but a list read once and looked up.
-        drive = drive.where(*((key + 0).in_(postings) for postings in lists.values() if postings is not None))
+        conds: list[ColumnElement[bool]] = [(key + 0).in_(postings) for postings in lists.values()]
+        if keys is not None:  # a list still to be read from FTS5 is read within the dates' keys
+            low, high = keys
+            conds = [key.between(low, high)]
+            for i, postings in lists.items():
+                ranged = filters[i].ranged
+                unread = postings is filters[i].estimate  # an FTS5 query, not a list in hand
+                conds.append(ranged(low, high, key + 0) if unread and ranged else (key + 0).in_(postings))
+        drive = drive.where(*conds)
     plan = [
         dataclasses.replace(f, drive=drive)
         if i == driver
@@ -627,7 +642,7 @@ def _windowed(
     filters: list[_Filter],
     want: int,
     windows: int | None = None,
-    size: int = WINDOW_FIRST,
+    size: int | None = None,
 ) -> tuple[list[Paper], bool]:
     """SQLite's walk when full-text filters are common: the matches among the newest papers,
     in windows of the newest 2,000, 8,000, 32,000 … papers, each read from FTS5 between its
@@ -650,6 +665,7 @@ def _windowed(
     # No window reaches past the highest key: the store holds no more papers than that, and
     # seeking a window's last paper by OFFSET walks the date index (22 ms for the last).
     keys = session.execute(select(func.max(PaperRow.pk))).scalar() or 0
+    size = size or WINDOW_FIRST  # (read here: WINDOW_FIRST is set by tests)
     while True:
         bottom = session.execute(newest.offset(size - 1).limit(1)).one_or_none() if size <= keys else None
         final = bottom is None
@@ -665,6 +681,15 @@ def _windowed(
         if final or len(found) >= want or windows == 0:
             return found, final
         size *= 4
+
+
+def _scope_keys(session: Session, spec: SearchSpec) -> tuple[int, int]:
+    """The lowest and highest key of the papers within the spec's dates ((1, 0): none)."""
+    dates = [PaperRow.sort_date >= spec.since] if spec.since else []
+    dates += [PaperRow.sort_date <= spec.until] if spec.until else []
+    oldest = select(PaperRow.sort_date, PaperRow.pk).where(*dates)
+    bottom = session.execute(oldest.order_by(PaperRow.sort_date.asc(), PaperRow.pk.asc()).limit(1)).first()
+    return (1, 0) if bottom is None else _key_range(session, bottom[0], bottom[1], spec.until)
 
 
 # The lowest and highest key of the papers from the newest down to (day, key) in date order: each

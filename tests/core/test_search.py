@@ -249,6 +249,7 @@ def test_words_beside_an_author_are_read_fewest_postings_first(
         "search author:Grohs approximation cat:math.NA",
         'search author:Grohs author:"Lukas Herrmann" operator',
         "search author:Grohs representation -survey",
+        "search author:Grohs representation since:2000-01-01",  # the lists bounded by the dates
         "search author:Wang representation",  # none
         'search author:Grohs "study a PDE"',  # none: the phrase is Grohsmann's
     ]
