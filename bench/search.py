@@ -191,6 +191,10 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         category = str(rng.choice(row()["categories"]))
         return category.split(".", 1)[0] if rng.random() < 0.5 else category
 
+    def day() -> dt.date:
+        """One of the corpus's days."""
+        return newest - dt.timedelta(days=rng.randrange(span))
+
     def author_and_text() -> str:
         """SPEC's combined filters: a surname and a word or phrase (drawn from other papers, so
         the two are as likely to meet as the corpus makes them), with a category or a date
@@ -199,7 +203,7 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         if rng.random() < 1 / 3:
             parts.append(f"cat:{category()}")
         if rng.random() < 1 / 3:
-            parts.append(f"since:{newest - dt.timedelta(days=rng.randrange(span))}")
+            parts.append(f"since:{day()}")
         return "search " + " ".join(parts)
 
     ids = [paper_id for paper_id, _day in synthetic_ids(papers, newest, SNAPSHOT_SEED)]
@@ -210,7 +214,7 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         "phrase": lambda: f'search "{phrase()}"',
         "cat + word": lambda: f"search cat:{rng.choice(row()['categories'])} {word()}",
         "exclusion": lambda: f"search {word()} -{word()}",
-        "since": lambda: f"search {word()} since:{newest - dt.timedelta(days=rng.randrange(span))}",
+        "since": lambda: f"search {word()} since:{day()}",
         "id": lambda: f"paper {rng.choice(ids)}",
         "category": lambda: f"cat {category()}",
         "author + text": author_and_text,

@@ -523,8 +523,8 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
         if n < below:
             drivers.append((n, i))
     if drivers:
-        plan = _driven(session, spec, filters, min(drivers)[1], full_text, counted, meet=False)
-        return _run(session, *plan, want)
+        query, plan = _driven(session, spec, filters, min(drivers)[1], full_text, counted, meet=False)
+        return _run(session, query, spec, plan, want)
     small = [(n, i) for i, n in counted.items() if filters[i].ranged is None and n < DRIVE_BELOW]
     if small and all(f.listed is not None for f in filters if f.ranged is not None):
         # A small category beside authors only (`author Chen cat:q-bio.NC`): the newest window
@@ -574,8 +574,8 @@ def _several_lists_page(
     least, driver = min((counted[i], i) for i in full_text)
     if least < SQLITE_AUTHOR_LIST_BELOW:
         scope = _scope_keys(session, spec) if spec.since or spec.until else None
-        plan = _driven(session, spec, filters, driver, full_text, counted, meet=True, keys=scope)
-        return _run(session, *plan, want)
+        query, plan = _driven(session, spec, filters, driver, full_text, counted, meet=True, keys=scope)
+        return _run(session, query, spec, plan, want)
     return _windowed(session, spec, fewest_first(), want, size=WINDOW_FIRST * 16)[0]
 
 
@@ -588,8 +588,8 @@ def _driven(
     counted: dict[int, int],
     meet: bool,
     keys: tuple[int, int] | None = None,
-) -> tuple[Select[Any], SearchSpec, list[_Filter]]:
-    """The query, spec and filters of a plan where `driver`'s postings drive (for _run).
+) -> tuple[Select[Any], list[_Filter]]:
+    """The query and filters of a plan where `driver`'s postings drive (for _run).
 
     An author too common to read as a list, beside fewer than AUTHORS_DRIVE_BELOW driven
     papers, is left to the names (_run): `zhu` probed in FTS5 per paper beside the 1,000 of
@@ -616,15 +616,15 @@ def _driven(
         met = set(lists)
         # `+ 0`: not a constraint FTS5 takes, to seek the driver's index once per key of the
         # others (2.2 s for `author:Ouyang Memory`), but a list read once and looked up.
-        conds: list[ColumnElement[bool]] = [(key + 0).in_(postings) for postings in lists.values()]
-        if keys is not None:  # a list still to be read from FTS5 is read within the dates' keys
-            low, high = keys
-            conds = [key.between(low, high)]
-            for i, postings in lists.items():
-                ranged = filters[i].ranged
-                unread = postings is filters[i].estimate  # an FTS5 query, not a list in hand
-                conds.append(ranged(low, high, key + 0) if unread and ranged else (key + 0).in_(postings))
-        drive = drive.where(*conds)
+        conds: list[ColumnElement[bool]] = []
+        for i, postings in lists.items():
+            ranged = filters[i].ranged
+            unread = postings is filters[i].estimate  # an FTS5 query, not a list in hand
+            if keys is not None and unread and ranged is not None:  # read within the dates' keys
+                conds.append(ranged(*keys, key + 0))
+            else:
+                conds.append((key + 0).in_(postings))
+        drive = drive.where(key.between(*keys) if keys is not None else true(), *conds)
     plan = [
         dataclasses.replace(f, drive=drive)
         if i == driver
@@ -633,7 +633,7 @@ def _driven(
         else f
         for i, f in enumerate(filters)
     ]
-    return _query(session, spec, plan, driver), spec, plan
+    return _query(session, spec, plan, driver), plan
 
 
 def _windowed(
@@ -657,11 +657,9 @@ def _windowed(
     key range is narrow; where it is not, the range is wider, never the answer. No window is
     read into Python: its last paper (OFFSET in the date index, ~10 ns a paper) bounds it, and
     its key range comes from the first and last key of each of its dates (_key_range)."""
-    dates = [PaperRow.sort_date >= spec.since] if spec.since else []
-    dates += [PaperRow.sort_date <= spec.until] if spec.until else []
-    in_scope = typing.cast(Select[Any], select(PaperRow.sort_date, PaperRow.pk).where(*dates))
+    in_scope = typing.cast(Select[Any], select(PaperRow.sort_date, PaperRow.pk).where(*_dates(spec)))
     newest = _newest_first(in_scope)
-    oldest = in_scope.order_by(PaperRow.sort_date.asc().nulls_first(), PaperRow.pk.asc()).limit(1)
+    oldest = _oldest(spec)
     # No window reaches past the highest key: the store holds no more papers than that, and
     # seeking a window's last paper by OFFSET walks the date index (22 ms for the last).
     keys = session.execute(select(func.max(PaperRow.pk))).scalar() or 0
@@ -685,11 +683,14 @@ def _windowed(
 
 def _scope_keys(session: Session, spec: SearchSpec) -> tuple[int, int]:
     """The lowest and highest key of the papers within the spec's dates ((1, 0): none)."""
-    dates = [PaperRow.sort_date >= spec.since] if spec.since else []
-    dates += [PaperRow.sort_date <= spec.until] if spec.until else []
-    oldest = select(PaperRow.sort_date, PaperRow.pk).where(*dates)
-    bottom = session.execute(oldest.order_by(PaperRow.sort_date.asc(), PaperRow.pk.asc()).limit(1)).first()
+    bottom = session.execute(_oldest(spec)).first()
     return (1, 0) if bottom is None else _key_range(session, bottom[0], bottom[1], spec.until)
+
+
+def _oldest(spec: SearchSpec) -> Select[Any]:
+    """(date, key) of the oldest paper within the spec's dates, undated papers first."""
+    in_scope = typing.cast(Select[Any], select(PaperRow.sort_date, PaperRow.pk).where(*_dates(spec)))
+    return in_scope.order_by(PaperRow.sort_date.asc().nulls_first(), PaperRow.pk.asc()).limit(1)
 
 
 # The lowest and highest key of the papers from the newest down to (day, key) in date order: each
@@ -741,13 +742,15 @@ def _window_query(
     return _newest_first(select(PaperRow).where(PaperRow.linked_to.is_(None), *_scope(spec), *conds))
 
 
+def _dates(spec: SearchSpec) -> list[ColumnElement[bool]]:
+    """The spec's dates."""
+    dates: list[ColumnElement[bool]] = [PaperRow.sort_date >= spec.since] if spec.since else []
+    return dates + ([PaperRow.sort_date <= spec.until] if spec.until else [])
+
+
 def _scope(spec: SearchSpec) -> list[ColumnElement[bool]]:
     """The spec's dates and announcement types."""
-    conds: list[ColumnElement[bool]] = []
-    if spec.since:
-        conds.append(PaperRow.sort_date >= spec.since)
-    if spec.until:
-        conds.append(PaperRow.sort_date <= spec.until)
+    conds = _dates(spec)
     if spec.announce_types:
         conds.append(
             or_(PaperRow.announce_type.in_(list(spec.announce_types)), PaperRow.announce_type.is_(None))
