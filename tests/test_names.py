@@ -230,17 +230,10 @@ def test_the_author_index_is_sound_for_every_query_that_matches() -> None:
 def _index_keys_via_split(author: str) -> list[str]:
     """index_keys_of as first written: the other tokens from `_split_name` (a second
     tokenisation). On real names the keys must not change now that a name is tokenised once."""
-    from bot.names import _parts, _split_name, initial_key, name_key
+    from bot.names import _parts, _split_name
 
-    pieces = [p for t in _split_name(author).tokens for p in t.split("-") if p]
-    out = dict.fromkeys(_parts(author))
-    for part in _parts(author):
-        others = list(pieces)
-        if part in others:
-            others.remove(part)
-        out.update((initial_key(part, i), None) for i in sorted({t[0] for t in others}))
-        out.update((name_key(part, t), None) for t in sorted(set(others)))
-    return list(out)
+    pieces = tuple(p for t in _split_name(author).tokens for p in t.split("-") if p)
+    return list(_keys_by_definition(_parts(author), pieces))
 
 
 def test_index_keys_are_unchanged_on_every_fixture_author() -> None:
@@ -268,3 +261,38 @@ def test_the_index_holds_the_keys_of_every_query_that_matches_a_strange_name(que
             continue
         if author_matches(parsed, author):
             assert set(parsed.index_keys) <= set(index_keys_of(author)), (text, author)
+
+
+def _keys_by_definition(parts: tuple[str, ...], pieces: tuple[str, ...]) -> tuple[str, ...]:
+    """The author-index keys as the docstring of `index_keys_of` defines them, written plainly:
+    each part, then the part with the initial of every other piece and with every other piece."""
+    from bot.names import initial_key, name_key
+
+    out = dict.fromkeys(parts)
+    for part in parts:
+        others = list(pieces)
+        if part in others:
+            others.remove(part)
+        out.update((initial_key(part, i), None) for i in sorted({t[0] for t in others}))
+        out.update((name_key(part, t), None) for t in sorted(set(others)))
+    return tuple(out)
+
+
+@pytest.mark.parametrize(
+    "author", ["Wang Wang", "Anne-Anne Anne", "Ana-Bel Cruz-Ana", "J. J. Wang", "Zhang Zhang Zhang", "a b"]
+)
+def test_repeated_and_hyphenated_tokens_keep_their_keys(author: str) -> None:
+    """A part that is also another token's piece (or appears twice) still pairs with it."""
+    from bot.names import _index_keys, _name_tokens, _parts_of, _pieces_of
+
+    tokens = _name_tokens(author)
+    parts, pieces = _parts_of(tokens), _pieces_of(tokens)
+    assert _index_keys(parts, pieces) == _keys_by_definition(parts, pieces)
+
+
+@given(st.lists(st.sampled_from(["wang", "w", "wei", "an", "a", "ana-bel", "bel", "x-w"]), max_size=6))
+def test_index_keys_follow_their_definition(tokens: list[str]) -> None:
+    from bot.names import _index_keys, _parts_of, _pieces_of
+
+    parts, pieces = _parts_of(tuple(tokens)), _pieces_of(tuple(tokens))
+    assert _index_keys(parts, pieces) == _keys_by_definition(parts, pieces)
