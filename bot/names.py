@@ -120,7 +120,8 @@ def _tokens(text: str) -> list[str]:
     s = _fold(text)
     if not _APOSTROPHE_SET.isdisjoint(s):  # most names have none: skip the regex
         s = _APOSTROPHES_RE.sub("", s)
-    return [t for t in _TOKEN_RE.findall(s) if t not in _SUFFIXES]
+    tokens: list[str] = _TOKEN_RE.findall(s)
+    return tokens if _SUFFIXES.isdisjoint(tokens) else [t for t in tokens if t not in _SUFFIXES]
 
 
 def _drop_affiliations(author: str) -> str:
@@ -334,6 +335,8 @@ def _pieces(author: str) -> tuple[str, ...]:
 
 
 def _pieces_of(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    if "-" not in "".join(tokens):  # most names: the tokens are the pieces
+        return tokens
     return tuple(p for t in tokens for p in t.split("-") if p)
 
 

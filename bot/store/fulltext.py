@@ -86,7 +86,7 @@ def _keys_of(author: str) -> str:
 
 def author_keys_text(authors: Sequence[str]) -> str:
     """A paper's author-index document: every key of every author, space-separated."""
-    return " ".join(_keys_of(a) for a in authors)
+    return " ".join(map(_keys_of, authors))
 
 
 class IndexWriter(Protocol):
