@@ -135,6 +135,7 @@ SHAPES = (
     "id",
     "category",
     "author + text",
+    "word + phrase",
 )
 PER_SHAPE = 40
 
@@ -218,6 +219,9 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         "id": lambda: f"paper {rng.choice(ids)}",
         "category": lambda: f"cat {category()}",
         "author + text": author_and_text,
+        # A word and a phrase from two papers: as likely to meet as the corpus makes them,
+        # and where they do not, every list must be read to say so.
+        "word + phrase": lambda: f'search {word()} "{phrase()}"',
     }
     return [(shape, makers[shape]()) for _ in range(PER_SHAPE) for shape in SHAPES]
 

@@ -457,6 +457,23 @@ def test_a_checkpoint_of_a_removed_store_does_not_create_it_again(tmp_path: Path
     assert not gone.exists()
 
 
+def test_postgresql_plans_every_run_of_a_prepared_statement_for_its_values(engine: Engine) -> None:
+    """psycopg prepares a statement on its fifth run; the server must still plan each run for
+    its own values (a search's plan depends on them), never switch to one generic plan."""
+    if engine.db.dialect != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with engine.db.reading() as session:
+        conn = session.connection()
+        for low in range(12):
+            conn.exec_driver_sql("SELECT count(*) FROM papers WHERE pk > %(low)s", {"low": low}).scalar_one()
+        generic, custom = conn.exec_driver_sql(
+            "SELECT coalesce(sum(generic_plans), 0), coalesce(sum(custom_plans), 0) "
+            "FROM pg_prepared_statements WHERE statement LIKE '%%pk > $1%%'"
+        ).one()
+    assert custom > 0, "psycopg no longer prepares statements: the test proves nothing"
+    assert generic == 0
+
+
 def test_postgresql_reads_a_drives_heap_pages_ahead_and_a_refusal_leaves_the_default(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
