@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,89 @@ def test_a_walk_that_saw_every_paper_in_the_dates_is_the_answer(
 
         monkeypatch.setattr(search_module, "_driving", no_drive)
         assert ids(store, "author Grohs since:2099-01-01") == set()
+
+
+def _newest_first_ids(engine: Engine) -> list[str]:
+    return [p.id for p in engine.find(SearchSpec(), limit=10_000)]
+
+
+def test_a_walk_that_found_part_of_a_page_walks_on_instead_of_driving(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a walk of the newest papers that found 4 of the 6 asked for walks on, as far
+    as their rate says the rest are (with room), before any postings drive."""
+    if store.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's walk")
+    order = _newest_first_ids(store)
+    words = sorted(
+        {
+            w.lower()
+            for title in store.find(SearchSpec(), limit=10_000)
+            for w in re.findall(r"[A-Za-z]{5,}", title.title)
+        }
+    )
+    for word in words:
+        matches = ids(store, f"search {word}", limit=10_000)
+        places = sorted(order.index(m) for m in matches)
+        if len(places) >= 6:
+            first = places[3] + 1  # the newest `first` papers hold exactly 4 matches
+            if places[5] < math.ceil(first * 6 / 4 * 1.5):  # where the walk on reaches
+                break
+    else:
+        pytest.fail("no word in the store spreads its matches as the test needs")
+    expected = [order[i] for i in places[:6]]
+    monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "WALK_PER_GUESS", 0)
+    monkeypatch.setattr(search_module, "PG_WALK_FIRST", first)
+
+    def no_drive(*_: Any) -> Any:
+        raise AssertionError("the postings drove where walking on found the page")
+
+    monkeypatch.setattr(search_module, "_driving", no_drive)
+    assert [p.id for p in store.search(f"search {word}", limit=6)] == expected
+
+
+def test_lists_that_are_each_common_are_walked_before_they_drive_together(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: an author and a word, each with many postings, whose AND the planner expects
+    small, walk the newest papers first: GIN builds a bitmap of every posting of each (181,000
+    for a common word at a million papers) however few they share."""
+    if store.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    query = "search author:Grohs representation"
+    expected = [p.id for p in store.search(query, limit=10)]
+    assert expected
+    monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 2)  # Grohs and the word: more each
+    together: list[object] = []  # the drives that AND the lists
+    meeting, planned = search_module._meeting_in_gin, search_module._planned_rows
+
+    def meet(filters: Any, driver: int) -> Any:
+        met = meeting(filters, driver)
+        together.extend(f.drive for f in met if f not in filters)
+        return met
+
+    def planner(session: Any, query: Any) -> int:  # their AND: expected fewer
+        return 1 if any(query is d for d in together) else planned(session, query)
+
+    monkeypatch.setattr(search_module, "_meeting_in_gin", meet)
+    monkeypatch.setattr(search_module, "_planned_rows", planner)
+    steps: list[str] = []
+    driving, within_newest = search_module._driving, search_module._within_newest
+
+    def drive(*args: Any) -> Any:
+        steps.append("drive")
+        return driving(*args)
+
+    def walk(*args: Any) -> Any:
+        steps.append("walk")
+        return within_newest(*args)
+
+    monkeypatch.setattr(search_module, "_driving", drive)
+    monkeypatch.setattr(search_module, "_within_newest", walk)
+    assert [p.id for p in store.search(query, limit=10)] == expected
+    assert together, "the author and the word were not read together"
+    assert steps and steps[0] == "walk", steps
 
 
 def test_more_continues_the_callers_last_query(store: Engine) -> None:
