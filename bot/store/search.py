@@ -131,6 +131,7 @@ class _Filter:
     probe: ColumnElement[bool]
     estimate: Select[Any] | None = None  # SELECT of pks, capped and counted to choose the plan
     count: int | None = None  # its postings, when already counted (capped)
+    empty: bool = False  # known to match nothing (PostgreSQL: stop words alone)
     # PostgreSQL: the condition GIN answers (a filter with one is estimated by the planner,
     # not counted: every match, and for phrases a few more), and what a candidate's title and
     # abstract must then hold (phrases).
@@ -349,6 +350,7 @@ def _postgres_text_filter(
     found = _Filter(drive=drive, probe=and_(*probes), estimate=estimate, words=words, keep=wanted)
     if bound < DRIVE_BELOW:
         found.count = bound
+    found.empty = nothing  # estimated, its drive was the whole store: walked, then dates counted
     return found
 
 
@@ -423,6 +425,8 @@ def _page(session: Session, spec: SearchSpec, words: Sequence[str], want: int) -
     if _excludes_what_it_requires(words, spec.exclude):
         return []
     filters = _filters(session, spec, words)
+    if any(f.empty for f in filters):  # one matches nothing: so does their AND
+        return []
     if not _postgres(session) and WINDOW_FIRST > 0 and any(f.ranged is not None for f in filters):
         return _full_text_page(session, spec, filters, want)
     counted = [(_postings_count(session, f), i) for i, f in enumerate(filters) if f.estimate is not None]
