@@ -79,8 +79,8 @@ _DELETE_AUTHORS = f"INSERT INTO {AUTHOR_INDEX}({AUTHOR_INDEX}, rowid, keys) VALU
 
 @lru_cache(maxsize=1 << 16)
 def _keys_of(author: str) -> str:
-    # Uncached below: this cache is the one that matters to the writer, and filling the
-    # name caches too cost a day's ingest ~10 % (and left ~30,000 more objects to collect).
+    # Uncached below: this cache is the one the writer needs; filling the name caches
+    # beneath it too cost time per new author and left ~30,000 more objects to collect.
     return " ".join(index_keys_uncached(author))
 
 

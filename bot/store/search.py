@@ -351,7 +351,7 @@ def _postgres_text_filter(
     found = _Filter(drive=drive, probe=and_(*probes), estimate=estimate, words=words, keep=wanted)
     if bound < DRIVE_BELOW:
         found.count = bound
-    found.empty = nothing  # estimated, its drive was the whole store: walked, then dates counted
+    found.empty = nothing  # answered before any query (estimated, it looked like the whole store)
     return found
 
 
