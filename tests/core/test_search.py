@@ -331,10 +331,6 @@ def test_a_walk_that_saw_every_paper_in_the_dates_is_the_answer(
         assert ids(store, "author Grohs since:2099-01-01") == set()
 
 
-def _newest_first_ids(engine: Engine) -> list[str]:
-    return [p.id for p in engine.find(SearchSpec(), limit=10_000)]
-
-
 def test_a_walk_that_found_part_of_a_page_walks_on_instead_of_driving(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -342,14 +338,9 @@ def test_a_walk_that_found_part_of_a_page_walks_on_instead_of_driving(
     as their rate says the rest are (with room), before any postings drive."""
     if store.db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's walk")
-    order = _newest_first_ids(store)
-    words = sorted(
-        {
-            w.lower()
-            for title in store.find(SearchSpec(), limit=10_000)
-            for w in re.findall(r"[A-Za-z]{5,}", title.title)
-        }
-    )
+    papers = store.find(SearchSpec(), limit=10_000)  # newest first
+    order = [p.id for p in papers]
+    words = sorted({w.lower() for p in papers for w in re.findall(r"[A-Za-z]{5,}", p.title)})
     for word in words:
         matches = ids(store, f"search {word}", limit=10_000)
         places = sorted(order.index(m) for m in matches)
