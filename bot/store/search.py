@@ -348,10 +348,12 @@ def _postgres_text_filter(
             rarest = min(zip((_planned_rows(session, q) for q in one), distinct, strict=True))[1]
         expected.append(pairs.op("@>")(_key_array([rarest])))
     estimate = select(PaperRow.pk).where(*expected, *in_category)
-    found = _Filter(drive=drive, probe=and_(*probes), estimate=estimate, words=words, keep=wanted)
+    # empty: answered before any query (estimated, it looked like the whole store)
+    found = _Filter(
+        drive=drive, probe=and_(*probes), estimate=estimate, words=words, keep=wanted, empty=nothing
+    )
     if bound < DRIVE_BELOW:
         found.count = bound
-    found.empty = nothing  # answered before any query (estimated, it looked like the whole store)
     return found
 
 
@@ -454,7 +456,7 @@ def _postgres_page(
     least, driver = min(counted) if counted else (DRIVE_BELOW, None)
     alone = least  # the driver's own postings
     if driver is not None:
-        met = _meeting_in_gin(session, filters, driver)
+        met = _meeting_in_gin(session, filters, driver, alone)
         if met is not filters:  # the lists together: expected far fewer, walked as many
             filters = met
             drive = filters[driver].drive
@@ -498,20 +500,21 @@ def _holds_at_most(session: Session, spec: SearchSpec, n: int) -> bool:
     return session.execute(_newest_first(in_scope).offset(n).limit(1)).first() is None
 
 
-def _meeting_in_gin(session: Session, filters: list[_Filter], driver: int) -> list[_Filter]:
+def _meeting_in_gin(session: Session, filters: list[_Filter], driver: int, size: int) -> list[_Filter]:
     """PostgreSQL: the driver's postings read together with the other filters GIN answers
     (an author beside words), so the planner can AND their bitmaps before a row is read:
     `author:Yao Narrative`, 17,787 papers with the word tested each for the author on its
     row, 196 ms; the two bitmaps ANDed, 9 ms. Not a list over PG_MEET_AT_MOST times the
     driver's: GIN makes a bitmap of every posting (~0.2 µs each), and `author:Pham Benchmark`
     spent 61 of 82 ms on the 379,000 papers with the word to spare reading 1,600 of Pham's
-    3,778 rows, where testing the word on each of them costs nothing more."""
+    3,778 rows, where testing the word on each of them costs nothing more. `size`: the
+    driver's postings as the plan counted them."""
     words = filters[driver].words
     if words is None:
         return filters
     others = [f.words for i, f in enumerate(filters) if i != driver and f.words is not None]
     if others:
-        bound = PG_MEET_AT_MOST * max(_planned_rows(session, select(PaperRow.pk).where(words)), 1)
+        bound = PG_MEET_AT_MOST * max(size, 1)
         others = [w for w in others if _planned_rows(session, select(PaperRow.pk).where(w)) <= bound]
     if not others:
         return filters

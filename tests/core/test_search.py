@@ -377,8 +377,8 @@ def test_lists_that_are_each_common_are_walked_before_they_drive_together(
     together: list[object] = []  # the drives that AND the lists
     meeting, planned = search_module._meeting_in_gin, search_module._planned_rows
 
-    def meet(session: Any, filters: Any, driver: int) -> Any:
-        met = meeting(session, filters, driver)
+    def meet(session: Any, filters: Any, driver: int, size: int) -> Any:
+        met = meeting(session, filters, driver, size)
         together.extend(f.drive for f in met if f not in filters)
         return met
 
@@ -420,9 +420,10 @@ def test_a_list_far_larger_than_the_drivers_is_tested_on_rows_not_anded(
         filters = search_module._filters(session, spec, [*spec.words, *spec.phrases])
         listed = [i for i, f in enumerate(filters) if f.words is not None]
         assert len(listed) == 2
-        assert search_module._meeting_in_gin(session, filters, listed[0]) is not filters
+        size = search_module._postings_count(session, filters[listed[0]])
+        assert search_module._meeting_in_gin(session, filters, listed[0], size) is not filters
         monkeypatch.setattr(search_module, "PG_MEET_AT_MOST", 0)  # every other list is too large
-        assert search_module._meeting_in_gin(session, filters, listed[0]) is filters
+        assert search_module._meeting_in_gin(session, filters, listed[0], size) is filters
     assert [p.id for p in store.search(query, limit=10)] == expected
 
 
