@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import json
 import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from bot.engine import Engine
 from bot.store import fulltext
 from tests.conftest import FIXTURES
+from tests.core.test_bulk import assert_indexes_sound
 from tests.feeds import GROHS, Item, listing_items, write_feed
 
 DAY1 = dt.date(2026, 6, 16)
@@ -157,6 +160,46 @@ def test_a_big_day_is_stored_whole_and_searchable_to_its_last_paper(engine: Engi
     again = engine.ingest([str(tmp_path / "day.xml")])
     assert (again.new, again.updated, again.unchanged) == (0, 0, 1200)
     assert not _index_threads()
+
+
+def test_a_big_day_leaves_both_indexes_in_step_with_papers(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """The text index reads each batch's new rows back from `papers` by pk: FTS5's own check
+    finds every row indexed once, with the stored text — a paper updated by a later batch
+    (its entry replaced by trigger) included."""
+    sqlite_engine.ingest([write_feed(tmp_path / "day1.xml", [GROHS], DAY1)])
+    items = listing_items(1100)
+    retitled = dataclasses.replace(items[20], title=items[20].title + " zyxquorvant", version=2)
+    report = sqlite_engine.ingest([write_feed(tmp_path / "day2.xml", [*items, retitled], DAY2)])
+    assert (report.failed, report.new, report.updated) == (0, 1100, 1)
+    assert_indexes_sound(sqlite_engine)
+    found = sqlite_engine.search("search zyxquorvant", limit=5)
+    assert [p.id for p in found] == [items[20].id]
+
+
+def test_the_helper_takes_up_the_text_index_before_the_author_keys_are_made(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DirectIndex.add waits until its helper has the text statement, then makes the author
+    keys: otherwise the helper, needing the GIL to start, waits out the interpreter's switch
+    interval while this thread runs Python. Here the helper is slow to start (20 ms)."""
+    events: list[str] = []
+    execute, keys_text = fulltext.DirectIndex._execute, fulltext.author_keys_text
+
+    def slow_start(self: fulltext.DirectIndex, sql: str, param: str, started: threading.Event) -> None:
+        time.sleep(0.02)
+        events.append("index text" if fulltext.TEXT_INDEX in sql.split("(")[0] else "index authors")
+        execute(self, sql, param, started)
+
+    def author_keys(authors: Sequence[str]) -> str:
+        events.append("author keys")
+        return keys_text(authors)
+
+    monkeypatch.setattr(fulltext.DirectIndex, "_execute", slow_start)
+    monkeypatch.setattr(fulltext, "author_keys_text", author_keys)
+    items = listing_items(3)
+    assert sqlite_engine.ingest([write_feed(tmp_path / "day.xml", items, DAY2)]).new == 3
+    assert events[0] == "index text" and events.count("author keys") == 3
+    assert events[-1] == "index authors"
 
 
 def test_a_day_cut_off_midway_keeps_nothing_of_it(engine: Engine, tmp_path: Path) -> None:
