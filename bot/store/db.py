@@ -47,59 +47,84 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _no_automatic_checkpoints(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")  # _CommitCheckpoints copies the WAL
+    dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")  # _CommitUpkeep copies the WAL
 
 
-class _CommitCheckpoints:
-    """Copies a SQLite file's WAL into the database after a commit, on a worker thread, once
-    the WAL holds more than SQLite's automatic checkpoint would let it (1,000 pages).
+class _CommitUpkeep:
+    """What a SQLite commit leaves to do, done after it on a worker thread: merging the
+    full-text indexes' segments, when the transaction wrote into them, then copying the WAL
+    into the database once it holds more than SQLite's automatic checkpoint would let it
+    (1,000 pages).
 
-    With automatic checkpoints, the commit that crosses that size copies every page and
-    syncs the file before it returns: ~35 ms of a 2,000-paper day's ingest (~10 MB of WAL),
-    and 11 % of a million-paper bulk load (~12 MB after each 5,000-paper batch).
-    The store's connections have them off (SQLite's documentation suggests a separate
-    thread for this); the copy runs here meanwhile, in SQLite without the GIL. PASSIVE never
-    waits for a reader or writer: what it cannot copy yet, the next commit's round does. One
-    worker serves every store of the process, and a round for a file is queued at most once."""
+    Both used to run inside the writer's transaction or commit. The checkpoint: the commit
+    that crossed that size copied every page and synced the file before it returned, ~35 ms
+    of a 2,000-paper day's ingest (~10 MB of WAL) and 11 % of a million-paper bulk load. The
+    merges: FTS5's automerge merged segments as each batch was indexed, ~30 ms of a day's
+    ingest on the one connection every batch waits for. The store's connections have automatic
+    checkpoints off, and its indexes automerge off (migration 0009); SQLite's documentation
+    suggests a separate thread for the one and idle-time 'merge' commands for the other. Here
+    merges run in steps of their own short write transactions (fulltext.merge_step: another
+    writer waits ~10 ms at most), then a PASSIVE checkpoint, which never waits for a reader or
+    writer: what it cannot copy yet, the next round does. A process killed meanwhile loses
+    nothing, the next round merges what is left (FTS5's crisismerge 16 bounds a level until
+    then). One worker serves every store of the process, and a round for a file is queued at
+    most once."""
 
-    _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-checkpoint")
+    _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-upkeep")
     THRESHOLD = 1000 * 4096  # bytes of WAL: SQLite's default wal_autocheckpoint of default pages
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._wal = Path(f"{path}-wal")
         self._queued = threading.Event()
+        self._merge = False  # the next round merges the index segments
 
-    def after_commit(self) -> None:
-        if self._queued.is_set():
-            return
-        try:
-            if self._wal.stat().st_size < self.THRESHOLD:
-                return
-        except OSError:  # no WAL yet
+    def after_commit(self, merge: bool = False) -> None:
+        """A transaction committed (`merge`: it wrote into the full-text indexes)."""
+        if merge:
+            self._merge = True
+        if self._queued.is_set() or not (self._merge or self._wal_size() >= self.THRESHOLD):
             return
         self._queued.set()
         try:
-            self._worker.submit(self._checkpoint)
+            self._worker.submit(self._round)
         except RuntimeError:  # the interpreter is shutting down: the last close checkpoints
             self._queued.clear()
 
-    def _checkpoint(self) -> None:
+    @classmethod
+    def wait(cls) -> None:
+        """Until every round queued so far in this process has run (benchmarks, tests)."""
+        cls._worker.submit(lambda: None).result()
+
+    def _wal_size(self) -> int:
+        try:
+            return self._wal.stat().st_size
+        except OSError:  # no WAL yet
+            return 0
+
+    def _round(self) -> None:
         self._queued.clear()
+        merge, self._merge = self._merge, False
         try:  # mode=rw: a store whose file was removed since is not created again
-            conn = sqlite3.connect(f"{self._path.as_uri()}?mode=rw", uri=True, timeout=30)
+            conn = sqlite3.connect(
+                f"{self._path.as_uri()}?mode=rw", uri=True, timeout=30, isolation_level=None
+            )
             try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                while merge and fulltext.merge_step(conn):
+                    pass
+                if self._wal_size() >= self.THRESHOLD:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
                 conn.close()
-        except sqlite3.Error as exc:  # the WAL grows until the next round; nothing is lost
-            log.debug("checkpoint of %s skipped: %s", self._path, exc)
+        except sqlite3.Error as exc:  # left for the next round; nothing is lost
+            log.debug("upkeep of %s stopped: %s", self._path, exc)
+            self._merge = self._merge or merge
 
 
 # A smaller page cache than usual (rows are appended, the id index stays small) keeps a load
-# and its indexing process under 500 MB. FTS5 merges fewer, larger segments (automerge 16
-# instead of 4) while loading; a side build copies these settings. synchronous stays NORMAL:
-# with WAL, OFF saves little and can corrupt the file on a power cut.
+# and its indexing process under 500 MB. FTS5 merges as it goes while loading (automerge 16:
+# fewer, larger segments), not after each batch's commit; a side build copies these settings.
+# synchronous stays NORMAL: with WAL, OFF saves little and can corrupt the file on a power cut.
 _BULK_TUNING = (
     "PRAGMA cache_size=-32768",
     "PRAGMA temp_store=MEMORY",
@@ -109,7 +134,7 @@ _BULK_TUNING = (
 _NORMAL_TUNING = (
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=DEFAULT",
-    "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 4)",
+    "INSERT INTO papers_fts(papers_fts, rank) VALUES ('automerge', 0)",  # _CommitUpkeep merges
     "INSERT INTO papers_fts(papers_fts, rank) VALUES ('crisismerge', 16)",
 )
 
@@ -399,8 +424,8 @@ class Database:
         self._reader = make_sql_engine(url, read_only=True) if self.dialect == "sqlite" else self.engine
         self._read_sessions = sessionmaker(self._reader, expire_on_commit=False)
         path = self.sqlite_path
-        self._checkpoints = _CommitCheckpoints(path) if path is not None else None
-        if self._checkpoints is not None:
+        self._upkeep = _CommitUpkeep(path) if path is not None else None
+        if self._upkeep is not None:
             event.listen(self.engine, "connect", _no_automatic_checkpoints)
 
     @contextmanager
@@ -408,8 +433,14 @@ class Database:
         """A session in a transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
-        if self._checkpoints is not None:
-            self._checkpoints.after_commit()
+        if self._upkeep is not None:
+            self._upkeep.after_commit(merge=bool(session.info.get(fulltext.MERGE_WANTED)))
+
+    def wait_for_upkeep(self) -> None:
+        """Until what earlier commits left to the upkeep worker (SQLite: index merges, WAL
+        checkpoints) is done; nothing to wait for on PostgreSQL. For benchmarks and tests."""
+        if self._upkeep is not None:
+            _CommitUpkeep.wait()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -439,7 +470,7 @@ class Database:
                 side = self._start_side_build(raw)
                 deferred = self.dialect == "postgresql" and _defer_postgres_text_indexes(raw)
                 keys = pg_bulk.KeyPrefetch() if self.dialect == "postgresql" else None
-                committed = self._checkpoints.after_commit if self._checkpoints is not None else None
+                committed = self._upkeep.after_commit if self._upkeep is not None else None
                 yield BulkSessions(conn, side, keys, committed)
                 loaded = True
             except fulltext.IndexBuildError as exc:
@@ -458,8 +489,8 @@ class Database:
             _refresh_statistics(conn, self.dialect)
             if side is not None:
                 conn.invalidate()  # its FTS5 state predates the copied index: never reuse it
-        if self._checkpoints is not None:
-            self._checkpoints.after_commit()  # the load's last batches
+        if self._upkeep is not None:
+            self._upkeep.after_commit(merge=True)  # the load's last batches, its index segments
 
     def _start_side_build(self, raw: Any) -> fulltext.SideBuild | None:
         path = self.sqlite_path

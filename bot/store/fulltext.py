@@ -80,6 +80,31 @@ _DELETE_AUTHORS = f"INSERT INTO {AUTHOR_INDEX}({AUTHOR_INDEX}, rowid, keys) VALU
 _START_WAIT = 0.05  # seconds this thread gives the helper to take up a statement (DirectIndex.add)
 
 
+# Session.info: this transaction wrote into the main file's indexes, whose segments are merged
+# after its commit (merge_step), not by the writes themselves (migration 0009: automerge 0).
+MERGE_WANTED = "fts_merge_wanted"
+_MERGE_PAGES = 500  # FTS5 pages a merge step writes at most, per index: ~10 ms
+
+
+def merge_step(conn: sqlite3.Connection) -> bool:
+    """One step of merging the main file's index segments, in a write transaction of its own
+    (`conn` in autocommit mode): at most _MERGE_PAGES pages per index, on levels holding
+    `usermerge` (4) segments or more — the shape FTS5's automerge 4 keeps. True if either
+    index had work (FTS5's documentation: a merge that does nothing changes fewer than 2 rows)."""
+    worked = False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for name in (TEXT_INDEX, AUTHOR_INDEX):
+            before = conn.total_changes
+            conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('merge', ?)", (_MERGE_PAGES,))
+            worked = worked or conn.total_changes - before >= 2
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return worked
+
+
 @lru_cache(maxsize=1 << 16)
 def _keys_of(author: str) -> str:
     # Uncached below: this cache is the one the writer needs; filling the name caches

@@ -209,6 +209,7 @@ def _index_writer(session: Session) -> fulltext.IndexWriter:
             "papers can be stored again when it finishes"
         )
     index = session.info[_DIRECT_INDEX] = fulltext.DirectIndex(connection)
+    session.info[fulltext.MERGE_WANTED] = True
     return index
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +53,23 @@ def assert_indexes_sound(engine: Engine) -> None:
         conn.execute(f"INSERT INTO {text}({text}, rank) VALUES ('integrity-check', 1)")  # 1: and `papers`
         conn.execute(f"INSERT INTO {authors}({authors}) VALUES ('integrity-check')")
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def merge_work_left(engine: Engine) -> bool:
+    """Whether FTS5's 'merge' finds a level of 4 segments or more in either index (what it
+    merges is rolled back: the store is left as it was)."""
+    conn = sqlite3.connect(sqlite_file(engine), isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        changed = []
+        for name in (fulltext.TEXT_INDEX, fulltext.AUTHOR_INDEX):
+            before = conn.total_changes
+            conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('merge', 100)")
+            changed.append(conn.total_changes - before >= 2)
+        conn.execute("ROLLBACK")
+        return any(changed)
+    finally:
+        conn.close()
 
 
 def test_fresh_load_fills_every_index_and_a_reload_is_unchanged(engine: Engine) -> None:
@@ -279,9 +295,9 @@ def test_during_a_load_the_commits_worker_checkpoints_the_wal_and_afterwards_too
         load(sqlite_engine, few)
     path = sqlite_file(sqlite_engine)
     sizes: list[int] = []
-    monkeypatch.setattr(db_module._CommitCheckpoints, "THRESHOLD", 0)  # this load's WAL is small
+    monkeypatch.setattr(db_module._CommitUpkeep, "THRESHOLD", 0)  # this load's WAL is small
 
-    db_module._CommitCheckpoints._worker.submit(lambda: None).result()  # earlier rounds are done
+    db_module._CommitUpkeep.wait()  # earlier rounds are done
     start = path.stat().st_size
 
     def wait_for_a_checkpoint(session: Any) -> None:
@@ -296,9 +312,10 @@ def test_during_a_load_the_commits_worker_checkpoints_the_wal_and_afterwards_too
     on_batch(monkeypatch, 4, wait_for_a_checkpoint)
     load(sqlite_engine, SNAPSHOT)
     assert sizes[1] > sizes[0], "no checkpoint while loading"
-    assert not [t for t in threading.enumerate() if t.name == "wal-checkpointer"]
     with sqlite_engine.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0  # commits' worker does
+    sqlite_engine.db.wait_for_upkeep()
+    assert not merge_work_left(sqlite_engine)  # the load's index segments merged after it
     assert_indexes_sound(sqlite_engine)
 
 
@@ -439,7 +456,7 @@ def test_an_ordinary_commit_leaves_the_wal_copy_to_a_worker_thread(
     with sqlite_engine.db.session() as session:
         raw = session.connection().connection.driver_connection
         assert raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
-    monkeypatch.setattr(db_module._CommitCheckpoints, "THRESHOLD", 0)  # this listing's WAL is small
+    monkeypatch.setattr(db_module._CommitUpkeep, "THRESHOLD", 0)  # this listing's WAL is small
     before = path.stat().st_size
     with sqlite_engine.db.session() as session:  # the daily path (a feed's papers), not a bulk load
         counts = paper_repo.upsert_papers(session=session, papers=listing_papers("2026-06-16"))
@@ -453,7 +470,7 @@ def test_an_ordinary_commit_leaves_the_wal_copy_to_a_worker_thread(
 
 def test_a_checkpoint_of_a_removed_store_does_not_create_it_again(tmp_path: Path) -> None:
     gone = tmp_path / "removed.db"
-    db_module._CommitCheckpoints(gone)._checkpoint()
+    db_module._CommitUpkeep(gone)._round()
     assert not gone.exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Sequence
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
+from bot.store import db as db_module
 from bot.store import fulltext
 from tests.conftest import FIXTURES
-from tests.core.test_bulk import assert_indexes_sound
+from tests.core.test_bulk import assert_indexes_sound, merge_work_left, sqlite_file
 from tests.feeds import GROHS, Item, listing_items, write_feed
 
 DAY1 = dt.date(2026, 6, 16)
@@ -200,6 +202,55 @@ def test_the_helper_takes_up_the_text_index_before_the_author_keys_are_made(
     assert sqlite_engine.ingest([write_feed(tmp_path / "day.xml", items, DAY2)]).new == 3
     assert events[0] == "index text" and events.count("author keys") == 3
     assert events[-1] == "index authors"
+
+
+def _automerge(engine: Engine) -> list[int]:
+    with sqlite3.connect(sqlite_file(engine)) as conn:
+        return [
+            conn.execute(f"SELECT v FROM {name}_config WHERE k = 'automerge'").fetchone()[0]
+            for name in (fulltext.TEXT_INDEX, fulltext.AUTHOR_INDEX)
+        ]
+
+
+def test_index_segments_are_merged_after_the_commit_not_while_the_day_is_written(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writing a day only adds segments to the indexes (automerge 0); the commit asks the
+    store's upkeep worker to merge them, which leaves no level of 4 segments or more."""
+    assert _automerge(sqlite_engine) == [0, 0]
+    asked: list[bool] = []
+    after_commit = db_module._CommitUpkeep.after_commit
+
+    def held(self: db_module._CommitUpkeep, merge: bool = False) -> None:
+        asked.append(merge)  # and no round runs: what the writes left is seen as they left it
+
+    monkeypatch.setattr(db_module._CommitUpkeep, "after_commit", held)
+    every = listing_items(3600)
+    days = [every[:600], every[600:1200], every[1200:2400], every[2400:3000]]
+    for n, items in enumerate(days):
+        report = sqlite_engine.ingest([write_feed(tmp_path / f"day{n}.xml", items, DAY2)])
+        assert report.new == len(items)
+    assert asked == [True] * 4
+    assert merge_work_left(sqlite_engine)  # segments of four transactions, merged by nobody
+    monkeypatch.setattr(db_module._CommitUpkeep, "after_commit", after_commit)
+    items = every[3000:]
+    assert sqlite_engine.ingest([write_feed(tmp_path / "day9.xml", items, DAY2)]).new == 600
+    sqlite_engine.db.wait_for_upkeep()
+    assert not merge_work_left(sqlite_engine)
+    assert_indexes_sound(sqlite_engine)
+    assert engine_finds(sqlite_engine, items[-1])
+
+
+def engine_finds(engine: Engine, item: Item) -> bool:
+    found = engine.search(f'search "{" ".join(item.title.split()[:4])}"', limit=50)
+    return item.id in {p.id for p in found}
+
+
+def test_an_upkeep_round_that_fails_leaves_the_merge_to_the_next(tmp_path: Path) -> None:
+    gone = db_module._CommitUpkeep(tmp_path / "removed.db")
+    gone.after_commit(merge=True)
+    db_module._CommitUpkeep.wait()
+    assert not (tmp_path / "removed.db").exists() and gone._merge
 
 
 def test_a_day_cut_off_midway_keeps_nothing_of_it(engine: Engine, tmp_path: Path) -> None:

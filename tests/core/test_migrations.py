@@ -117,3 +117,20 @@ def test_0008_computes_postgres_search_keys_for_a_loaded_store_and_back() -> Non
     finally:
         engine.close()
     db.dispose()
+
+
+def test_0009_leaves_sqlite_index_merges_to_the_upkeep_worker_and_back(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'store.db'}")
+    db.upgrade()
+
+    def automerge() -> list[int]:
+        with db.engine.connect() as conn:
+            return [
+                conn.exec_driver_sql(f"SELECT v FROM {name}_config WHERE k = 'automerge'").scalar_one()
+                for name in ("papers_fts", "paper_author_index")
+            ]
+
+    assert automerge() == [0, 0]
+    command.downgrade(alembic_config(db.engine), "0008")
+    assert automerge() == [4, 4]  # FTS5's default: merged as the indexes are written
+    db.dispose()
