@@ -31,6 +31,8 @@ _GUID_RE = re.compile(r"oai:arXiv\.org:(\d{4}\.\d{4,5})v(\d+)$")
 _ANNOUNCE_TYPES = frozenset({"new", "cross", "replace", "replace-cross"})
 # Names are separated by top-level commas or a final " and "; affiliations sit in parentheses.
 _AND_RE = re.compile(r"\s+and\s+")
+# What str.split() takes for whitespace in ASCII, besides the space.
+_ASCII_SPACES = ("\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f")
 _AFFILIATION_RE = re.compile(r"\s*\([^()]*(?:\([^()]*\)[^()]*)*\)")
 
 
@@ -39,10 +41,13 @@ def clean(text: str | None) -> str:
     if not text:
         return ""
     # Most abstracts are clean already, and splitting and joining ~200 words was a third of
-    # the parse of a day: these tests run at C speed. Every character str.split() splits at,
-    # but the space, is unprintable (Unicode's separators and controls).
-    if text[0] != " " and text[-1] != " " and "  " not in text and text.isprintable():
-        return text
+    # the parse of a day: these tests run at C speed.
+    if text[0] != " " and text[-1] != " " and "  " not in text:
+        if text.isascii():
+            if not any(space in text for space in _ASCII_SPACES):
+                return text
+        elif text.isprintable():  # every whitespace character but the space is unprintable
+            return text
     return " ".join(text.split())
 
 
