@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
+from bot.models import Paper
 from bot.store import db as db_module
 from bot.store import fulltext
+from bot.store import papers as paper_repo
 from tests.conftest import FIXTURES
 from tests.core.test_bulk import assert_indexes_sound, merge_work_left, sqlite_file
 from tests.feeds import GROHS, Item, listing_items, write_feed
@@ -295,3 +297,29 @@ def test_a_paper_listed_twice_batches_apart_is_stored_once(engine: Engine, tmp_p
     report = engine.ingest([write_feed(tmp_path / "day.xml", [*items, items[100]], DAY2)])
     assert (report.new, report.updated, report.unchanged) == (700, 0, 1)
     assert engine.show(items[100].id) is not None
+
+
+def test_an_older_version_with_an_announcement_but_no_day_is_kept_as_an_update(engine: Engine) -> None:
+    """The stored version (3, from a source without announcements) meets an older one that
+    says it was `new` but gives no day: its first announcement is taken, the row keeps its
+    own sort date. (Reading the sort date failed here once: the stored row lacked it.)"""
+    stored = Paper(
+        id="2606.01234",
+        title="Operator learning",
+        authors=["Ada Lovelace"],
+        abstract="We learn operators.",
+        categories=["cs.LG"],
+        version=3,
+        published=dt.date(2026, 6, 1),
+        source="api",
+    )
+    older = dataclasses.replace(
+        stored, version=2, announce_type="new", categories=["cs.LG"], authors=["Ada Lovelace"]
+    )
+    with engine.db.session() as session:
+        assert paper_repo.upsert_papers(session=session, papers=[stored]).new == 1
+    with engine.db.session() as session:
+        counts = paper_repo.upsert_papers(session=session, papers=[older])
+    assert (counts.new, counts.updated) == (0, 1)
+    paper = engine.show("2606.01234")
+    assert paper is not None and (paper.version, paper.announce_type) == (3, "new")
