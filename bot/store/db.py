@@ -607,5 +607,8 @@ class Database:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def dispose(self) -> None:
+        """Close every connection, once what the commits left to the upkeep worker is done:
+        a closed SQLite store is whole in its file (its last connection folds the WAL in)."""
+        self.wait_for_upkeep()
         self.engine.dispose()
         self._reader.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
 import sqlite3
 import threading
 import time
@@ -18,7 +19,7 @@ from bot.models import Paper
 from bot.store import db as db_module
 from bot.store import fulltext
 from bot.store import papers as paper_repo
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, make_engine
 from tests.core.test_bulk import assert_indexes_sound, merge_work_left, sqlite_file
 from tests.feeds import GROHS, Item, listing_items, write_feed
 
@@ -323,3 +324,17 @@ def test_an_older_version_with_an_announcement_but_no_day_is_kept_as_an_update(e
     assert (counts.new, counts.updated) == (0, 1)
     paper = engine.show("2606.01234")
     assert paper is not None and (paper.version, paper.announce_type) == (3, "new")
+
+
+def test_a_closed_store_is_whole_in_its_file(tmp_path: Path) -> None:
+    """Closing waits for the commit's upkeep (the merges' connection would otherwise be the
+    last one open, and the WAL not yet folded in): the file alone, copied, holds the day."""
+    path = tmp_path / "store.db"
+    engine = make_engine(f"sqlite:///{path}")
+    items = listing_items(1200)
+    assert engine.ingest([write_feed(tmp_path / "day.xml", items, DAY2)]).new == 1200
+    engine.close()
+    copy = tmp_path / "copy.db"
+    shutil.copy(path, copy)
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT count(*) FROM papers").fetchone()[0] == 1200
