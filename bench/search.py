@@ -3,11 +3,13 @@
 The corpus is generated from the real records in tests/fixtures/corpus (bench/corpus.py,
 fixed seed) as an arxiv-metadata-oai-snapshot JSON-lines file, then loaded the way a lab
 back-fills: `academichub fetch --source snapshot.jsonl`, in a child process whose wall time
-and peak memory are measured. Then 40 queries of each of 10 shapes (surname, full name, word,
+and peak memory are measured. Then 40 queries of each of 11 shapes (surname, full name, word,
 phrase, category + word, exclusion, since:, id, a category or archive alone, an author beside
-a word or phrase), drawn at random from the corpus's records, go through the path a slash
-command takes — parse, query, platform-neutral reply (`engine.handle`) — on SQLite and on
-PostgreSQL, beside a LIKE scan of the same store; each shape's p50 / p95 / max is printed.
+a word or phrase, a word beside a phrase), drawn at random from the corpus's records, go
+through the path a slash command takes — parse, query, platform-neutral reply
+(`engine.handle`) — on SQLite and on PostgreSQL; each shape's p50 / p95 / max is printed.
+Beside them, 20 of the text queries answered by LIKE scans of the same store (the same
+query: its words, phrases, exclusions, categories and date; `search.like_scan`).
 Before them, as many queries from the next seed warm the caches as a running bot has them;
 their times are printed as the cold figure. The seed is drawn fresh each run and printed
 (BENCH_SEED or --seed repeats a run).
@@ -35,8 +37,10 @@ from sqlalchemy import create_engine, text
 
 from bench.common import CACHE, CLOSED_PORT_URL, bench_seed, engine_on, machine, percentile, table, verdict
 from bench.corpus import SNAPSHOT_SEED, all_rows, snapshot_records, synthetic_ids
+from bot.commands import spec_for
 from bot.engine import Engine
 from bot.models import Caller
+from bot.query import parse
 from bot.store.search import like_scan
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -229,16 +233,6 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
 TEXT_SHAPES = ("word", "phrase", "cat + word", "exclusion", "since")  # what a LIKE scan can look for
 
 
-def like_term(query: str) -> str:
-    """What the naive baseline scans titles and abstracts for: the query's phrase, or its
-    first word (not a filter such as `since:`, `cat:` or an exclusion)."""
-    quoted = re.search(r'"([^"]+)"', query)
-    if quoted:
-        return quoted.group(1)
-    words = [w for w in query.split()[1:] if not re.match(r"[a-z]+:\S", w) and not w.startswith("-")]
-    return re.sub(r"^\W+|\W+$", "", words[0]) if words else query.split()[-1]
-
-
 def run_queries(engine: Engine, texts: list[tuple[str, str]]) -> list[tuple[str, str, float]]:
     """(shape, query, seconds) of each query, through the path a slash command takes."""
     times = []
@@ -270,8 +264,9 @@ def measure(url: str, seed: int, papers: int, like_count: int) -> tuple[Timings,
     scanned = random.Random(seed).sample([q for shape, q in texts if shape in TEXT_SHAPES], like_count)
     for q in scanned:
         start = time.perf_counter()
+        spec = spec_for(parse(q), dt.datetime.now(dt.UTC).date())  # the query engine.search runs
         with engine.db.reading() as session:
-            like_scan(session=session, term=like_term(q), limit=6)
+            like_scan(session=session, spec=spec, limit=6)
         scan = time.perf_counter() - start
         start = time.perf_counter()
         engine.search(q, limit=6)  # the store's answer alone, as the scan gives it: no reply, no cursor

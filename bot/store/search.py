@@ -904,12 +904,26 @@ def search_papers(*, session: Session, spec: SearchSpec, offset: int = 0, limit:
     return _page(session, spec, words, want)[offset:want]
 
 
-def like_scan(*, session: Session, term: str, limit: int = 5) -> list[str]:
-    """The naive baseline the benchmark compares against: a LIKE scan of titles and abstracts."""
-    pattern = f"%{term}%"
+def like_scan(*, session: Session, spec: SearchSpec, limit: int = 5) -> list[str]:
+    """The naive baseline the benchmark compares against: the same text query answered by
+    LIKE scans of titles and abstracts, newest first — every word and phrase contained,
+    no excluded word, in the categories (paper_categories, indexed), since the date. Authors
+    are not its business (the benchmark scans the text shapes only)."""
+
+    def contains(term: str) -> ColumnElement[bool]:
+        pattern = f"%{term}%"
+        return or_(PaperRow.title.ilike(pattern), PaperRow.abstract.ilike(pattern))
+
+    conditions = [contains(t) for t in (*spec.words, *spec.phrases)]
+    conditions += [~contains(t) for t in spec.exclude]
+    if spec.categories:
+        in_category = _category_conditions(spec.categories)
+        conditions.append(exists().where(PaperCategory.paper_pk == PaperRow.pk, in_category))
+    if spec.since is not None:
+        conditions.append(PaperRow.sort_date >= spec.since)
     rows = session.execute(
         select(PaperRow.id)
-        .where(or_(PaperRow.title.ilike(pattern), PaperRow.abstract.ilike(pattern)))
+        .where(and_(true(), *conditions))
         .order_by(PaperRow.sort_date.desc(), PaperRow.pk.desc())
         .limit(limit)
     )
