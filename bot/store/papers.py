@@ -112,7 +112,7 @@ def _indexing(session: Session) -> Iterator[None]:
             index.close(raise_errors=done)
 
 
-class StoredRow:
+class _StoredRow:
     """What an upsert compares a listed paper with: a stored row's identity, versions and
     announcement, read without SQLAlchemy's per-row processing (a re-listed day compares
     2,000 of them); its JSON lists are decoded only when asked for (an update)."""
@@ -165,7 +165,7 @@ def _json_list(value: Any) -> list[str]:
     return list(orjson.loads(value) if isinstance(value, str | bytes) else value or [])
 
 
-def stored_rows(session: Session, ids: Sequence[str]) -> dict[str, StoredRow]:
+def _stored_rows(session: Session, ids: Sequence[str]) -> dict[str, _StoredRow]:
     """The stored rows of these canonical ids, by id."""
     conn = session.connection()
     if session.get_bind().dialect.name == "sqlite":
@@ -173,12 +173,12 @@ def stored_rows(session: Session, ids: Sequence[str]) -> dict[str, StoredRow]:
         rows = conn.exec_driver_sql(query, (orjson.dumps(list(ids)).decode(),))
     else:
         rows = conn.exec_driver_sql(_STORED + "= ANY(%s)", (list(ids),))
-    return {row.id: row for row in map(StoredRow, rows)}
+    return {row.id: row for row in map(_StoredRow, rows)}
 
 
 def _upsert_chunk(session: Session, chunk: dict[str, Paper]) -> StoreCounts:
     counts = StoreCounts()
-    stored = stored_rows(session, list(chunk))
+    stored = _stored_rows(session, list(chunk))
     fresh = [p for i, p in chunk.items() if i not in stored]
     changed = [(stored[i], p) for i, p in chunk.items() if i in stored and is_update(stored[i], p)]
     counts.new = len(fresh)
