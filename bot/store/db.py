@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,7 @@ class _CommitUpkeep:
         self._wal = Path(f"{path}-wal")
         self._queued = threading.Event()
         self._merge = False  # the next round merges the index segments
+        self._latest: Future[None] | None = None  # this store's last round queued
 
     def after_commit(self, merge: bool = False) -> None:
         """A transaction committed (`merge`: it wrote into the full-text indexes)."""
@@ -87,14 +88,14 @@ class _CommitUpkeep:
             return
         self._queued.set()
         try:
-            self._worker.submit(self._round)
+            self._latest = self._worker.submit(self._round)
         except RuntimeError:  # the interpreter is shutting down: the last close checkpoints
             self._queued.clear()
 
-    @classmethod
-    def wait(cls) -> None:
-        """Until every round queued so far in this process has run (benchmarks, tests)."""
-        cls._worker.submit(lambda: None).result()
+    def wait(self) -> None:
+        """Until this store's rounds queued so far have run (rounds run in order)."""
+        if self._latest is not None:
+            self._latest.exception()  # waits; a round logs its own errors
 
     def _wal_size(self) -> int:
         try:
@@ -118,6 +119,9 @@ class _CommitUpkeep:
                 conn.close()
         except sqlite3.Error as exc:  # left for the next round; nothing is lost
             log.debug("upkeep of %s stopped: %s", self._path, exc)
+            self._merge = self._merge or merge
+        except Exception:  # a bug: said, never lost in the worker's future
+            log.exception("upkeep of %s failed", self._path)
             self._merge = self._merge or merge
 
 
@@ -440,7 +444,7 @@ class Database:
         """Until what earlier commits left to the upkeep worker (SQLite: index merges, WAL
         checkpoints) is done; nothing to wait for on PostgreSQL. For benchmarks and tests."""
         if self._upkeep is not None:
-            _CommitUpkeep.wait()
+            self._upkeep.wait()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -297,7 +297,7 @@ def test_during_a_load_the_commits_worker_checkpoints_the_wal_and_afterwards_too
     sizes: list[int] = []
     monkeypatch.setattr(db_module._CommitUpkeep, "THRESHOLD", 0)  # this load's WAL is small
 
-    db_module._CommitUpkeep.wait()  # earlier rounds are done
+    sqlite_engine.db.wait_for_upkeep()  # earlier rounds are done
     start = path.stat().st_size
 
     def wait_for_a_checkpoint(session: Any) -> None:

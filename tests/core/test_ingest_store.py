@@ -252,7 +252,7 @@ def engine_finds(engine: Engine, item: Item) -> bool:
 def test_an_upkeep_round_that_fails_leaves_the_merge_to_the_next(tmp_path: Path) -> None:
     gone = db_module._CommitUpkeep(tmp_path / "removed.db")
     gone.after_commit(merge=True)
-    db_module._CommitUpkeep.wait()
+    gone.wait()
     assert not (tmp_path / "removed.db").exists() and gone._merge
 
 
