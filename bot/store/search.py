@@ -307,15 +307,10 @@ def _postgres_text_filter(
         bound = in_gin = _capped_count(session, listed, DRIVE_BELOW)
         if bound >= DRIVE_BELOW:
             in_gin = _planned_rows(session, select(PaperRow.pk).where(terms.op("&&")(cats)))
-    rarest = _rarest_pair(session, pairs, required_pairs) if required_pairs else None
     indexed: list[ColumnElement[bool]] = [false()] if nothing else []
+    indexed += [terms.op("@>")(_key_array(required))] if required else []
+    indexed += [pairs.op("@>")(_key_array(required_pairs))] if required_pairs else []
     row_tests = [~u for u in unwanted]  # what the drive tests on each candidate's row
-    gin = _words_and_pairs_in_gin(session, terms, required, pairs, required_pairs, rarest)
-    for array, keys, in_index in gin:
-        if in_index:
-            indexed.append(array.op("@>")(_key_array(keys)))
-        else:
-            row_tests.append(func.arraycontains(array, _key_array(keys), type_=Boolean))
     if categories and in_gin < PG_CATEGORY_IN_GIN:
         indexed.append(terms.op("&&")(cats))
     elif categories:
@@ -345,7 +340,13 @@ def _postgres_text_filter(
     # before it drove, 180 ms, where driving at once takes 5.
     in_category = [terms.op("&&")(cats)] if categories else []
     expected = [terms.op("@>")(_key_array(required))] if required else []
-    expected += [pairs.op("@>")(_key_array([rarest]))] if rarest is not None else []
+    if required_pairs:
+        distinct = list(dict.fromkeys(required_pairs))
+        rarest = distinct[0]
+        if len(distinct) > 1:
+            one = [select(PaperRow.pk).where(pairs.op("@>")(_key_array([pair]))) for pair in distinct]
+            rarest = min(zip((_planned_rows(session, q) for q in one), distinct, strict=True))[1]
+        expected.append(pairs.op("@>")(_key_array([rarest])))
     estimate = select(PaperRow.pk).where(*expected, *in_category)
     # empty: answered before any query (estimated, it looked like the whole store)
     found = _Filter(
@@ -354,42 +355,6 @@ def _postgres_text_filter(
     if bound < DRIVE_BELOW:
         found.count = bound
     return found
-
-
-def _rarest_pair(session: Session, pairs: ColumnElement[Any], keys: Sequence[int]) -> int:
-    """The phrase pair the planner expects in fewest papers."""
-    distinct = list(dict.fromkeys(keys))
-    if len(distinct) == 1:
-        return distinct[0]
-    one = [select(PaperRow.pk).where(pairs.op("@>")(_key_array([pair]))) for pair in distinct]
-    return min(zip((_planned_rows(session, q) for q in one), distinct, strict=True))[1]
-
-
-def _words_and_pairs_in_gin(
-    session: Session,
-    terms: ColumnElement[Any],
-    words: list[int],
-    pairs: ColumnElement[Any],
-    phrase_pairs: list[int],
-    rarest: int | None,
-) -> list[tuple[ColumnElement[Any], list[int], bool]]:
-    """(column, keys, read through GIN) for the words and the phrases' pairs a drive needs.
-    Both through GIN make a bitmap of each list before they are ANDed: `search Data "Scene
-    Graph"` built one of the 289,000 papers with the word (45 of a 54 ms drive) to keep 1,020
-    of the pair's 3,622. As between filters (_meeting_in_gin), a list over PG_MEET_AT_MOST
-    times the other's is tested on the rows the other finds."""
-    out: list[tuple[ColumnElement[Any], list[int], bool]] = []
-    out += [(terms, words, True)] if words else []
-    out += [(pairs, phrase_pairs, True)] if phrase_pairs else []
-    if len(out) < 2 or rarest is None:
-        return out
-    n_words = _planned_rows(session, select(PaperRow.pk).where(terms.op("@>")(_key_array(words))))
-    n_pairs = _planned_rows(session, select(PaperRow.pk).where(pairs.op("@>")(_key_array([rarest]))))
-    if n_words > PG_MEET_AT_MOST * max(n_pairs, 1):
-        return [(terms, words, False), (pairs, phrase_pairs, True)]
-    if n_pairs > PG_MEET_AT_MOST * max(n_words, 1):
-        return [(terms, words, True), (pairs, phrase_pairs, False)]
-    return out
 
 
 def _phrase_keys(term: str) -> tuple[str, list[int]]:
