@@ -20,7 +20,7 @@ B-tree counts their papers exactly and bounds the candidates. Every driven candi
 a heap page, cached or not, where a walk reads the newest papers' cached pages: so only a
 few postings drive at once, and otherwise the newest papers are walked first, as many as
 the postings are estimated (_postgres_page). A phrase is found by its pairs of consecutive
-words (`search_pairs`), which GIN keeps under an index of their own; by its words alone, as
+words (`search_pairs`, under one GIN index with the words: one scan finds both); by its words alone, as
 GIN keeps no positions, `search "cross consistency"` had ~50,000 candidates and read each
 one to find no phrase at all: 1.6 s.
 """
