@@ -7,6 +7,8 @@ most peers stop at), and re-ingest of the same day beside the first. Each run st
 the process's author-name caches empty, so the day's authors are new to it (those of the
 previous day, stored first, are known), as for a scheduler that fetches once a day; five
 runs in one process would otherwise find the day's authors cached by the first.
+What a commit leaves to the store's upkeep worker (FTS5 merges, the WAL's checkpoint) runs
+after the ingest returns: it is waited for before the next step and printed apart.
 The day is drawn with a fresh seed each run, printed (BENCH_SEED or --seed repeats it).
 Run: python -m bench.ingest [--seed S]
 """
