@@ -133,12 +133,11 @@ class _StoredRow:
         "version",
     )
 
-    def __init__(self, values: Sequence[Any]) -> None:  # in _STORED's order
-        self.pk, self.id, self.version, self.content_hash = values[:4]
-        self.doi, self.journal_ref, self.journal = values[4:7]
-        self.announced, self.announce_type = _date(values[7]), values[8]
-        self.published, self.sort_date = _date(values[9]), _date(values[10])
-        self._categories, self._authors = values[11], values[12]
+    def __init__(self, values: Sequence[Any]) -> None:  # in _STORED_COLUMNS' order
+        (self.pk, self.id, self.version, self.content_hash, self.doi, self.journal_ref,
+         self.journal, announced, self.announce_type, published, sort_date,
+         self._categories, self._authors) = values  # fmt: skip
+        self.announced, self.published, self.sort_date = _date(announced), _date(published), _date(sort_date)
 
     @property
     def categories(self) -> list[str]:
@@ -149,10 +148,11 @@ class _StoredRow:
         return _json_list(self._authors)
 
 
-_STORED = (
-    "SELECT pk, id, version, content_hash, doi, journal_ref, journal, announced, announce_type, "
-    "published, sort_date, categories, authors FROM papers WHERE id "
-)
+_STORED_COLUMNS = (  # _StoredRow unpacks a row in this order
+    "pk", "id", "version", "content_hash", "doi", "journal_ref", "journal",
+    "announced", "announce_type", "published", "sort_date", "categories", "authors",
+)  # fmt: skip
+_STORED = f"SELECT {', '.join(_STORED_COLUMNS)} FROM papers WHERE id "
 
 
 def _date(value: Any) -> dt.date | None:
