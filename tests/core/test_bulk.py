@@ -363,7 +363,7 @@ def test_a_load_into_an_empty_postgres_store_builds_the_text_indexes_after_the_r
 ) -> None:
     migrated = postgres_index_definitions(engine)
     assert set(db_module._PG_TEXT_INDEXES) <= set(migrated)
-    for name, statement in db_module._PG_TEXT_INDEXES.items():  # as migrations 0008 and 0010 made them
+    for name, statement in db_module._PG_TEXT_INDEXES.items():  # as migration 0011 made it
         assert migrated[name] == statement.replace(" ON papers", " ON public.papers")
     during: dict[str, str] = {}
 
@@ -399,9 +399,9 @@ def test_a_postgres_load_that_dies_leaves_indexes_the_next_start_builds(
         engine.ingest([str(SNAPSHOT)])
     assert postgres_index_definitions(engine) == migrated  # the load's own cleanup built them
     with engine.db.engine.begin() as conn:  # as a kill -9 in the middle would leave the store
-        conn.execute(text("DROP INDEX ix_papers_search_text"))
+        conn.execute(text("DROP INDEX ix_papers_search"))
     engine.db.ensure_schema()  # what every process does when it starts
-    assert "an interrupted bulk load dropped search indexes: building ix_papers_search_text" in caplog.text
+    assert "an interrupted bulk load dropped search indexes: building ix_papers_search" in caplog.text
     assert postgres_index_definitions(engine) == migrated
     assert engine.search('search "discrete dipole"', limit=5)
 
@@ -411,11 +411,11 @@ def test_a_postgres_load_beside_one_that_dropped_the_indexes_finishes_cleanly(en
     migrated = postgres_index_definitions(engine)
     with engine.db.engine.connect() as other_load:  # another load, mid-way: lock held, indexes dropped
         other_load.execute(text("SELECT pg_advisory_lock(:key)"), {"key": db_module._PG_LOAD_LOCK})
-        other_load.execute(text("DROP INDEX ix_papers_search_text"))
+        other_load.execute(text("DROP INDEX ix_papers_search"))
         other_load.commit()
         result = load(engine, SNAPSHOT)  # this one keeps what indexes there are, and says nothing odd
         assert result.new == unique_ids(SNAPSHOT)
-        assert "ix_papers_search_text" not in postgres_index_definitions(engine)  # the other load's to build
+        assert "ix_papers_search" not in postgres_index_definitions(engine)  # the other load's to build
         other_load.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": db_module._PG_LOAD_LOCK})
         other_load.commit()
     engine.db.ensure_schema()
@@ -428,7 +428,7 @@ def test_when_building_the_postgres_indexes_fails_the_load_says_so_and_lets_go_o
 ) -> None:
     broken = {
         **db_module._PG_TEXT_INDEXES,
-        "ix_papers_search_text": "CREATE INDEX ix_papers_search_text ON nowhere (x)",
+        "ix_papers_search": "CREATE INDEX ix_papers_search ON nowhere (x)",
     }
     monkeypatch.setattr(db_module, "_PG_TEXT_INDEXES", broken)
     report = engine.ingest([str(SNAPSHOT)])
@@ -443,7 +443,7 @@ def test_when_building_the_postgres_indexes_fails_the_load_says_so_and_lets_go_o
     assert "building the search indexes failed" in caplog.text
     monkeypatch.undo()
     engine.db.ensure_schema()
-    assert "ix_papers_search_text" in postgres_index_definitions(engine)
+    assert "ix_papers_search" in postgres_index_definitions(engine)
     assert engine.search('search "discrete dipole"', limit=5)
 
 

@@ -362,12 +362,12 @@ def test_a_walk_that_found_part_of_a_page_walks_on_instead_of_driving(
     assert [p.id for p in store.search(f"search {word}", limit=6)] == expected
 
 
-def test_lists_that_are_each_common_are_walked_before_they_drive_together(
+def test_lists_each_common_drive_at_once_when_their_and_is_expected_small(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL: an author and a word, each with many postings, whose AND the planner expects
-    small, walk the newest papers first: GIN builds a bitmap of every posting of each (181,000
-    for a common word at a million papers) however few they share."""
+    small, drive at once in one scan of the one index (migration 0011), which costs about the
+    rarest list: no walk of the newest papers first."""
     if store.db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's plan")
     query = "search author:Grohs representation"
@@ -377,12 +377,12 @@ def test_lists_that_are_each_common_are_walked_before_they_drive_together(
     together: list[object] = []  # the drives that AND the lists
     meeting, planned = search_module._meeting_in_gin, search_module._planned_rows
 
-    def meet(session: Any, filters: Any, driver: int, size: int) -> Any:
-        met = meeting(session, filters, driver, size)
+    def meet(filters: Any, driver: int) -> Any:
+        met = meeting(filters, driver)
         together.extend(f.drive for f in met if f not in filters)
         return met
 
-    def planner(session: Any, query: Any) -> int:  # their AND: expected fewer
+    def planner(session: Any, query: Any) -> int:  # their AND: expected fewer than PG_DRIVE_AT_ONCE
         return 1 if any(query is d for d in together) else planned(session, query)
 
     monkeypatch.setattr(search_module, "_meeting_in_gin", meet)
@@ -402,48 +402,47 @@ def test_lists_that_are_each_common_are_walked_before_they_drive_together(
     monkeypatch.setattr(search_module, "_within_newest", walk)
     assert [p.id for p in store.search(query, limit=10)] == expected
     assert together, "the author and the word were not read together"
-    assert steps and steps[0] == "walk", steps
+    assert steps == ["drive"], steps
 
 
-def test_a_list_far_larger_than_the_drivers_is_tested_on_rows_not_anded(
-    store: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PostgreSQL: an author's postings drive with a word's ANDed in by GIN only while the
-    word's list is at most PG_MEET_AT_MOST times the author's (a bitmap of 379,000 papers with
-    `benchmark` cost 61 ms to spare reading 1,600 rows); past it, the word is tested on rows."""
-    if store.db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's plan")
-    query = "search author:Grohs representation"
-    expected = [p.id for p in store.search(query, limit=10)]
+def _drive_plan(store: Engine, query: str) -> str:
+    """EXPLAIN of the drive that reads the query's lists together (PostgreSQL)."""
     spec = spec_for(parse(query), dt.date(2026, 12, 4))
     with store.db.reading() as session:
         filters = search_module._filters(session, spec, [*spec.words, *spec.phrases])
-        listed = [i for i, f in enumerate(filters) if f.words is not None]
-        assert len(listed) == 2
-        size = search_module._postings_count(session, filters[listed[0]])
-        assert search_module._meeting_in_gin(session, filters, listed[0], size) is not filters
-        monkeypatch.setattr(search_module, "PG_MEET_AT_MOST", 0)  # every other list is too large
-        assert search_module._meeting_in_gin(session, filters, listed[0], size) is filters
-    assert [p.id for p in store.search(query, limit=10)] == expected
+        driver = next(i for i, f in enumerate(filters) if f.words is not None)
+        drive = search_module._meeting_in_gin(filters, driver)[driver].drive
+        assert drive is not None
+        session.execute(sql("SET LOCAL enable_seqscan = off"))  # a few hundred rows: the index all the same
+        compiled = drive.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        return "\n".join(r[0] for r in session.execute(sql(f"EXPLAIN {compiled}")))
 
 
 def test_a_word_beside_a_phrase_is_one_index_scan_on_postgresql(store: Engine) -> None:
-    """Words and pairs share one GIN index (migration 0010): the word's condition and the
+    """Words and pairs share one GIN index (migrations 0010, 0011): the word's condition and the
     phrase's are answered by one scan, not by a bitmap of each whole list ANDed (a common
     word's bitmap was ~25 ms at a million papers)."""
     if store.db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's index")
     query = 'search model "phase transition"'
     assert store.search(query, limit=10)
-    spec = spec_for(parse(query), dt.date(2026, 12, 4))
-    with store.db.reading() as session:
-        (text_filter,) = search_module._filters(session, spec, [*spec.words, *spec.phrases])
-        assert text_filter.drive is not None
-        session.execute(sql("SET LOCAL enable_seqscan = off"))  # a few hundred rows: the index all the same
-        compiled = text_filter.drive.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        plan = "\n".join(r[0] for r in session.execute(sql(f"EXPLAIN {compiled}")))
-    assert "ix_papers_search_text" in plan and "BitmapAnd" not in plan, plan
+    plan = _drive_plan(store, query)
+    assert "ix_papers_search" in plan and "BitmapAnd" not in plan, plan
     assert "search_terms @>" in plan and "search_pairs @>" in plan  # both in the one Index Cond
+
+
+def test_an_author_beside_words_and_a_category_is_one_index_scan_on_postgresql(store: Engine) -> None:
+    """Author keys share the one GIN index with words and pairs (migration 0011): an author, a
+    word and a category, however common each, are ANDed inside one scan (a common surname's
+    bitmap alone was 44 ms at a million papers)."""
+    if store.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's index")
+    query = "search author:Grohs representation cat:math"
+    assert {p.id for p in store.search(query, limit=10)} == {"2606.40001", "2606.40003"}
+    plan = _drive_plan(store, query)
+    assert "ix_papers_search" in plan and "BitmapAnd" not in plan, plan
+    for condition in ("author_keys &&", "search_terms @>", "search_terms &&"):
+        assert condition in plan, plan
 
 
 def test_stop_words_alone_read_nothing_on_postgresql(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
