@@ -445,6 +445,28 @@ def test_an_author_beside_words_and_a_category_is_one_index_scan_on_postgresql(s
         assert condition in plan, plan
 
 
+def test_a_drive_reads_its_rows_in_one_scan_of_the_index_on_postgresql(store: Engine) -> None:
+    """The driver's key lists go into the query itself: one bitmap scan reads the matching
+    rows, sorted after (by a value no index holds, so the planner cannot walk the date index
+    instead). Through `pk IN (postings)` each row was read for its pk, then found again through
+    the primary key's B-tree (25 of 60 ms for 3,233 papers at a million)."""
+    if store.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    query = 'search author:Grohs "shared representation"'
+    spec = spec_for(parse(query), dt.date(2026, 12, 4))
+    with store.db.reading() as session:
+        filters = search_module._filters(session, spec, [*spec.words, *spec.phrases])
+        driver = next(i for i, f in enumerate(filters) if f.words is not None)
+        met = search_module._meeting_in_gin(filters, driver)
+        drive = search_module._query(session, spec, met, driver).limit(50)
+        session.execute(sql("SET LOCAL enable_seqscan = off"))  # a few rows: the index all the same
+        compiled = drive.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = "\n".join(r[0] for r in session.execute(sql(f"EXPLAIN {compiled}")))
+    assert "Bitmap Index Scan on ix_papers_search" in plan, plan
+    assert "papers_pkey" not in plan and "ix_papers_newest" not in plan, plan
+    assert [p.id for p in store.search(query, limit=10)] == ["2606.40002", "2606.40001"]
+
+
 def test_stop_words_alone_read_nothing_on_postgresql(store: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL's keys drop stop words, so `search Themselves` matches nothing: known at once,
     not estimated as the whole store (which walked it, then counted the dates' 200,000
