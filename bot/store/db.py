@@ -362,7 +362,7 @@ _PG_CUSTOM_PLANS = "SET plan_cache_mode = force_custom_plan"
 # PostgreSQL compiles a plan to machine code (JIT) once its estimated cost passes jit_above_cost,
 # which a search's drive through a common word's postings does: `author:Zhang MLLMs cat:cs.LG`
 # spent 18 ms of its 290 compiling 20 functions for a query that then read 3,800 rows. A search
-# is over in milliseconds; compiling pays only for scans of minutes.
+# is over in milliseconds; compiling pays only for scans of many seconds.
 _PG_NO_JIT = "SET jit = off"
 
 

@@ -604,7 +604,7 @@ def _several_lists_page(
     # The words' postings, read on (an author's are counted to the bound), but only as far as
     # the fewest counted: past them the counted list drives, and a list read further is not
     # used (`author:Silva "Model for" since:…` read the phrase's 40,000 first matches, 63 ms,
-    # beside Silva's 4,000 papers, and the drive then read it again within its keys).
+    # beside Silva's 2,600 papers, and the drive then read it again within its keys).
     bound = min([SQLITE_AUTHOR_LIST_BELOW] + [counted[i] for i in full_text if filters[i].count is not None])
     for i in full_text:
         f = filters[i]

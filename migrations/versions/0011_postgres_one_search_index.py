@@ -12,7 +12,7 @@ over the three columns answers every condition in a single scan, which steps thr
 common list only where the rarer ones point (GIN's fast scan, as 0010 did for words and
 pairs): 7 ms for the same AND. A condition on one column uses it as it used that column's
 own index. At a million papers: 4.4 minutes to build on one core (the two took ~3 on two),
-~1.35 GB; a bulk load builds it once after the rows, as it built the two.
+~1.3 GB; a bulk load builds it once after the rows, as it built the two.
 """
 
 from __future__ import annotations
