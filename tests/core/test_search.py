@@ -437,13 +437,15 @@ def test_lists_each_common_drive_at_once_when_their_and_is_expected_small(
     assert steps == ["drive"], steps
 
 
-def _drive_plan(store: Engine, query: str) -> str:
-    """EXPLAIN of the drive that reads the query's lists together (PostgreSQL)."""
+def _drive_plan(store: Engine, query: str, whole: bool = False) -> str:
+    """EXPLAIN of the drive that reads the query's lists together (PostgreSQL); `whole`: of
+    the query that drive leads, as _run reads its first page."""
     spec = spec_for(parse(query), dt.date(2026, 12, 4))
     with store.db.reading() as session:
         filters = search_module._filters(session, spec, [*spec.words, *spec.phrases])
         driver = next(i for i, f in enumerate(filters) if f.words is not None)
-        drive = search_module._meeting_in_gin(filters, driver)[driver].drive
+        met = search_module._meeting_in_gin(filters, driver)
+        drive = search_module._query(session, spec, met, driver).limit(50) if whole else met[driver].drive
         assert drive is not None
         session.execute(sql("SET LOCAL enable_seqscan = off"))  # a few hundred rows: the index all the same
         compiled = drive.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
@@ -485,15 +487,7 @@ def test_a_drive_reads_its_rows_in_one_scan_of_the_index_on_postgresql(store: En
     if store.db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's plan")
     query = 'search author:Grohs "shared representation"'
-    spec = spec_for(parse(query), dt.date(2026, 12, 4))
-    with store.db.reading() as session:
-        filters = search_module._filters(session, spec, [*spec.words, *spec.phrases])
-        driver = next(i for i, f in enumerate(filters) if f.words is not None)
-        met = search_module._meeting_in_gin(filters, driver)
-        drive = search_module._query(session, spec, met, driver).limit(50)
-        session.execute(sql("SET LOCAL enable_seqscan = off"))  # a few rows: the index all the same
-        compiled = drive.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        plan = "\n".join(r[0] for r in session.execute(sql(f"EXPLAIN {compiled}")))
+    plan = _drive_plan(store, query, whole=True)
     assert "Bitmap Index Scan on ix_papers_search" in plan, plan
     assert "papers_pkey" not in plan and "ix_papers_newest" not in plan, plan
     assert [p.id for p in store.search(query, limit=10)] == ["2606.40002", "2606.40001"]
