@@ -80,8 +80,14 @@ WINDOW_FIRST = 2000  # SQLite: papers in the first window of a walk by key range
 DRIVE_AT_ONCE = 200  # SQLite: FTS5 postings under this many drive; above, windows (_full_text_page)
 # SQLite: an author's postings are counted anyway (_author_filter); under this many they drive.
 # Between 200 and 1,000 a full name's windows went deep, as few of its index matches are
-# the person: `author "Mritula Chandrasekaran"` 25 ms in windows, 14 ms driven.
-AUTHORS_DRIVE_BELOW = 1000
+# the person: `author "Mritula Chandrasekaran"` 25 ms in windows, 14 ms driven, on a machine
+# that kept the store's pages cached. Where a page outside SQLite's own cache costs ~30 µs
+# (4 December), each driven paper is a random read, and an author beside words an FTS5 probe
+# of them per paper (~0.2 ms): at 300 rather than 1,000, full names and surnames p95 35.5 ms
+# against 66.5, author + text 62.3 against 81.8 (each query both ways in random order).
+AUTHORS_DRIVE_BELOW = 300
+# SQLite: a driver this small leaves an author too common to list to the name check (_driven).
+NAMES_DECIDE_BELOW = 1000
 WALK_PER_GUESS = 1.0  # PostgreSQL: papers walked per estimated candidate before they drive
 PG_DRIVE_AT_ONCE = 1000  # PostgreSQL: estimated postings under this many drive without a walk first
 PG_WALK_FIRST = 2000  # PostgreSQL: the newest papers walked first, at least
@@ -631,7 +637,7 @@ def _driven(
 ) -> tuple[Select[Any], list[_Filter]]:
     """The query and filters of a plan where `driver`'s postings drive (for _run).
 
-    An author too common to read as a list, beside fewer than AUTHORS_DRIVE_BELOW driven
+    An author too common to read as a list, beside fewer than NAMES_DECIDE_BELOW driven
     papers, is left to the names (_run): `zhu` probed in FTS5 per paper beside the 1,000 of
     `"Interactive LLM"` took 136 ms, the names a few ms. With `meet`, the other full-text
     lists meet the driver's before any paper is read, so a row is read only for a key in all
@@ -639,7 +645,7 @@ def _driven(
     otherwise each driven paper is probed (an FTS5 probe seeks each term again: 0.1-1 ms).
     `keys`, the key range of the query's dates, bounds every list, as a window is bounded
     (`author:Yao cat:cs.CL since:2025-06-28 "Modeling and"` read Yao's papers of every year)."""
-    few = counted[driver] < AUTHORS_DRIVE_BELOW
+    few = counted[driver] < NAMES_DECIDE_BELOW
     named = {
         i
         for i in full_text
