@@ -386,7 +386,7 @@ def _driving(session: Session, driver: _Filter) -> tuple[ColumnElement[bool], bo
     within the query). PostgreSQL's planner, seeing ORDER BY … LIMIT, may walk the date index
     and filter row by row instead of reading the few postings first (seconds at a million
     papers when nothing matches): GIN's postings are then sorted by a value no index holds
-    (_query), another table's (categories) read first by a MATERIALIZED CTE."""
+    (_newest_first), another table's (categories) read first by a MATERIALIZED CTE."""
     drive = driver.drive
     assert drive is not None
     if driver.words is not None and drive.whereclause is not None:  # PostgreSQL's key lists
@@ -808,8 +808,12 @@ def _scope(spec: SearchSpec) -> list[ColumnElement[bool]]:
     return conds
 
 
-def _newest_first(query: Select[Any]) -> Select[Any]:
-    return query.order_by(PaperRow.sort_date.desc().nulls_last(), PaperRow.pk.desc())
+def _newest_first(query: Select[Any], by_index: bool = True) -> Select[Any]:
+    """Newest first. Without `by_index`, sorted by a value no index holds (`sort_date + 0`), so
+    the planner cannot walk the date index, filtering row by row, instead of reading a
+    drive's postings first (_driving)."""
+    date = PaperRow.sort_date if by_index else PaperRow.sort_date + 0
+    return query.order_by(date.desc().nulls_last(), PaperRow.pk.desc())
 
 
 def _within_newest(query: Select[Any], spec: SearchSpec, n: int) -> Select[Any]:
@@ -838,9 +842,7 @@ def _query(
     query = query.where(*_scope(spec))
     if newest is not None:
         return _within_newest(query, spec, newest)
-    if in_gin:  # sorted by a value no index holds: the planner cannot walk the date index
-        return query.order_by((PaperRow.sort_date + 0).desc().nulls_last(), PaperRow.pk.desc())
-    return _newest_first(query)
+    return _newest_first(query, by_index=not in_gin)
 
 
 def _run(
