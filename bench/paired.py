@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--seeds", help="comma-separated (default: 8 drawn from BENCH_SEED or fresh)")
+    parser.add_argument("--slowest", type=int, default=0, help="list the N queries slowest either way")
     args = parser.parse_args()
     if not isinstance(getattr(search_module, args.name, None), int):
         parser.error(f"{args.name} is not an integer setting of bot.store.search")
@@ -59,6 +60,7 @@ def main() -> int:
         engine.handle(q, CALLER)
     both: dict[int, list[float]] = {args.a: [], args.b: []}
     first_runs: dict[int, list[float]] = {args.a: [], args.b: []}
+    asked: list[str] = []
     try:
         for seed in seeds:
             for shape, q in queries(seed, args.papers):
@@ -72,6 +74,7 @@ def main() -> int:
                     engine.handle(q, CALLER)
                     both[value].append(time.perf_counter() - start)
                 first_runs[values[0]].append(both[values[0]][-1])
+                asked.append(q)
     finally:
         engine.close()
     print(f"machine: {machine()}; store: {args.store}, {args.papers:,} papers")
@@ -81,6 +84,9 @@ def main() -> int:
         if first_runs[value]:
             line += f"; first runs only: {_figures(first_runs[value])}"
         print(line)
+    pairs = sorted(zip(both[args.a], both[args.b], asked, strict=True), key=lambda t: -max(t[0], t[1]))
+    for a, b, q in pairs[: args.slowest]:
+        print(f"  {a * 1000:7.1f} / {b * 1000:7.1f} ms  {q}")
     return 0
 
 

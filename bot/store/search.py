@@ -31,11 +31,14 @@ import dataclasses
 import datetime as dt
 import itertools
 import math
+import re
 import typing
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import Stemmer
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -43,6 +46,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    case,
     cast,
     column,
     exists,
@@ -88,6 +92,16 @@ DRIVE_AT_ONCE = 200  # SQLite: FTS5 postings under this many drive; above, windo
 AUTHORS_DRIVE_BELOW = 300
 # SQLite: a driver this small leaves an author too common to list to the name check (_driven).
 NAMES_DECIDE_BELOW = 1000
+# SQLite: where an author's postings drive past the windows (_driven with `meet`), the words
+# beside them are either read whole (a meet) or sought at each of the author's keys, whichever
+# costs less by these figures (measured at a million papers, one FTS5 segment): a seek of one
+# term's doclist to a key ~20 µs; a 16,000-byte leaf of a doclist read and its postings kept,
+# ~150 µs (`language`, 151 leaves, 404,612 papers: 20 ms to count, 58 to meet). So
+# `author:Kuo Language` seeks (640 keys: 13 ms, against 58-92), `author:Na "to the"` seeks
+# (2,511 keys × 2 terms, against 1,110 leaves: 240 ms), `author:Ha Disagree` reads the word's
+# two leaves (1 ms, where 2,150 seeks took 63).
+SEEK_MICROS = 20
+LEAF_MICROS = 150
 WALK_PER_GUESS = 1.0  # PostgreSQL: papers walked per estimated candidate before they drive
 PG_DRIVE_AT_ONCE = 1000  # PostgreSQL: estimated postings under this many drive without a walk first
 PG_WALK_FIRST = 2000  # PostgreSQL: the newest papers walked first, at least
@@ -107,6 +121,9 @@ class SearchSpec:
     until: dt.date | None = None
     announce_types: Sequence[str] = field(default_factory=tuple)
     phrase_first: bool = False  # rank papers holding the words as one phrase first
+
+
+_FTS5_TOKEN = re.compile(r"[^\W_]+")  # roughly FTS5's unicode61 tokens: a seek reads each one's doclist
 
 
 def _fts5_quote(term: str) -> str:
@@ -146,6 +163,10 @@ class _Filter:
     ranged: Callable[[int, int, ColumnElement[Any]], ColumnElement[bool]] | None = None
     # SQLite authors: the probe against the author's postings read once, whatever their number.
     listed: ColumnElement[bool] | None = None
+    # SQLite's papers_fts: whether a key (another list's) is among the postings, by seeking
+    # the doclists of the expression's `terms` (their index forms) to it (see SEEK_MICROS).
+    seek: Callable[[ColumnElement[Any]], ColumnElement[bool]] | None = None
+    terms: tuple[str, ...] = ()
 
 
 def _postgres(session: Session) -> bool:
@@ -252,8 +273,64 @@ def _text_filter(
         return _Filter(drive=None, probe=everywhere, ranged=ranged)
     matches = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(positive, negative, categories))
     drive = select(_FTS.c.rowid).where(matches)
-    probe = exists().where(matches, _FTS.c.rowid == PaperRow.pk)
-    return _Filter(drive=drive, probe=probe, estimate=drive, ranged=_fts5_range(_FTS, matches))
+    tokens = [token for term in positive for token in _FTS5_TOKEN.findall(term)]
+    # Sought at a key, a phrase that is not there reads on to its next match, which for a rare
+    # phrase of common words is far (`"Language Training"`: 250 µs a key, its words alone 8 µs
+    # each): its words are sought first, as an AND, and the phrase only where they all are.
+    # Exclusions are left to the whole expression too.
+    every = matches
+    if len(tokens) != len(positive) or negative:
+        every = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(tokens, (), categories))
+
+    def seek(key: ColumnElement[Any]) -> ColumnElement[bool]:
+        at = _FTS.c.rowid == key
+        if every is matches:
+            return exists().where(matches, at)
+        return case((exists().where(every, at), exists().where(matches, at)), else_=false())
+
+    return _Filter(
+        drive=drive,
+        probe=seek(PaperRow.__table__.c.pk),
+        estimate=drive,
+        ranged=_fts5_range(_FTS, matches),
+        seek=seek,
+        terms=_fts5_index_terms([*tokens, *(category_token(c) for c in categories)]),
+    )
+
+
+def _fts5_index_terms(tokens: Sequence[str]) -> tuple[str, ...]:
+    """The terms papers_fts holds for these tokens, as its tokenizer makes them (lower case,
+    no diacritics, Porter's stem): near enough to estimate their doclists (_doclist_leaves)."""
+    plain = (unicodedata.normalize("NFKD", t.lower()).encode("ascii", "ignore").decode() for t in tokens)
+    return tuple(_porter.stemWords([t for t in plain if t]))
+
+
+_porter = Stemmer.Stemmer("porter")  # FTS5's `porter` tokenizer: Porter's original algorithm
+_LEAVES = text(
+    """SELECT coalesce(sum(
+        coalesce((SELECT pgno FROM papers_fts_idx WHERE segid = s.segid AND term > :term
+                  ORDER BY term LIMIT 1) / 2,
+                 (SELECT max(pgno) FROM papers_fts_idx WHERE segid = s.segid) / 2 + 1)
+        - coalesce((SELECT pgno FROM papers_fts_idx WHERE segid = s.segid AND term <= :term
+                    ORDER BY term DESC LIMIT 1) / 2, 0)), 0)
+    FROM (SELECT DISTINCT segid FROM papers_fts_idx) AS s"""
+)
+
+
+def _doclist_leaves(session: Session, terms: Sequence[str]) -> int:
+    """The leaf pages papers_fts's doclists of these terms span, summed, read off its `_idx`
+    table (a row per leaf that starts a term: a term's doclist runs from the leaf of the last
+    row at or before it to the leaf of the next row), a few µs a term."""
+    return sum(int(session.execute(_LEAVES, {"term": b"0" + t.encode()}).scalar_one()) for t in terms)
+
+
+def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
+    """Whether seeking each of `keys` keys in the filter's doclists costs less than reading
+    them whole (SEEK_MICROS, LEAF_MICROS)."""
+    if f.seek is None or not f.terms:
+        return False
+    seeking = keys * len(f.terms) * SEEK_MICROS
+    return seeking < LEAF_MICROS * _doclist_leaves(session, f.terms)
 
 
 def _fts5_range(
@@ -619,7 +696,13 @@ def _several_lists_page(
     for i in full_text:
         f = filters[i]
         if f.count is None and counted[i] >= DRIVE_AT_ONCE:
-            counted[i] = _postings_count(session, f, bound)
+            if bound < SQLITE_AUTHOR_LIST_BELOW and _seeking_is_cheaper(session, bound, f):
+                # The author will drive and seek the words: reading them on to learn whether
+                # they are fewer costs more than the seeks (`author:Bharadwaj "Language
+                # Training" cat:cs`: 41 ms to read on to 363, 18 to seek 363 keys).
+                counted[i] = bound
+            else:
+                counted[i] = _postings_count(session, f, bound)
     # A list read only to the bound loses a tie to the one counted whole.
     least, _partial, driver = min((counted[i], filters[i].count is None, i) for i in full_text)
     if least < SQLITE_AUTHOR_LIST_BELOW:
@@ -646,7 +729,9 @@ def _driven(
     `"Interactive LLM"` took 136 ms, the names a few ms. With `meet`, the other full-text
     lists meet the driver's before any paper is read, so a row is read only for a key in all
     of them (`author:Hu Basics:`, 9,118 and 51,229 postings, 393 shared: 36 -> ~8 ms), where
-    otherwise each driven paper is probed (an FTS5 probe seeks each term again: 0.1-1 ms).
+    otherwise each driven paper is read and then probed. A list is met by reading it whole,
+    or, where the cost model says seeking is cheaper (SEEK_MICROS), each driving key is sought
+    in its doclists before any row is read.
     `keys`, the key range of the query's dates, bounds every list, as a window is bounded
     (`author:Yao cat:cs.CL since:2025-06-28 "Modeling and"` read Yao's papers of every year)."""
     few = counted[driver] < NAMES_DECIDE_BELOW
@@ -668,9 +753,11 @@ def _driven(
         # others (2.2 s for `author:Ouyang Memory`), but a list read once and looked up.
         conds: list[ColumnElement[bool]] = []
         for i, postings in lists.items():
-            ranged = filters[i].ranged
+            ranged, seek = filters[i].ranged, filters[i].seek
             unread = postings is filters[i].estimate  # an FTS5 query, not a list in hand
-            if keys is not None and unread and ranged is not None:  # read within the dates' keys
+            if unread and seek is not None and _seeking_is_cheaper(session, counted[driver], filters[i]):
+                conds.append(seek(key))  # each driving key sought in the words' doclists
+            elif keys is not None and unread and ranged is not None:  # read within the dates' keys
                 conds.append(ranged(*keys, key + 0))
             else:
                 conds.append((key + 0).in_(postings))

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy import text as sql
+from sqlalchemy.engine import Engine as SQLEngine
 
 from bot.commands import spec_for
 from bot.engine import Engine
@@ -304,6 +306,7 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
     monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
     monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
     monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+    monkeypatch.setattr(search_module, "LEAF_MICROS", 0)  # read, never sought at the author's keys
     caps: list[int] = []
     real_count = search_module._postings_count
 
@@ -318,6 +321,84 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
         caps.clear()
         assert [p.id for p in store.search(q, limit=50)] == expected[q], q
         assert caps[-1] == grohs, (q, caps)  # read on, to the author's count and no further
+
+
+def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_cost(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: past the windows, an author's postings drive and the words beside them are
+    either read whole or sought at each of the author's keys — a phrase's or an exclusion's
+    words first as an AND, the whole expression only where they all are. Either way the
+    answers are the plain drive's; which way is the cost model's (SEEK_MICROS, LEAF_MICROS)."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's FTS5 doclists")
+    queries = [
+        "search author:Grohs representation",
+        'search author:Grohs "shared representation"',
+        'search author:Grohs "representation shared"',
+        "search author:Grohs representation -survey",
+        "search author:Grohs approximation cat:math.NA",
+        'search author:Grohs "study a PDE"',  # none: the phrase is Grohsmann's
+        "search author:Wang representation",  # none
+    ]
+    expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
+    assert expected[queries[1]] and expected[queries[2]] and not expected[queries[5]]
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", 1)
+    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
+    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(SQLEngine, "before_cursor_execute", seen)  # the store reads on an engine of its own
+    try:
+        for seeks, leaf in ((-1, 1), (1, 0)):  # seeking costs nothing / reading costs nothing
+            monkeypatch.setattr(search_module, "SEEK_MICROS", seeks)
+            monkeypatch.setattr(search_module, "LEAF_MICROS", leaf)
+            for q in queries:
+                statements.clear()
+                assert [p.id for p in store.search(q, limit=50)] == expected[q], (q, seeks)
+                driven = [s for s in statements if "paper_author_index.rowid AS" not in s and "MATCH" in s]
+                sought = any("papers_fts.rowid = paper_author_index.rowid" in s for s in driven)
+                assert sought == (seeks < 0), (q, seeks, driven)
+                if sought and ('"' in q or "-" in q):  # the words first, then the expression
+                    assert any("CASE WHEN (EXISTS" in s for s in driven), q
+    finally:
+        event.remove(SQLEngine, "before_cursor_execute", seen)
+
+
+def test_a_terms_doclist_is_measured_in_leaves_from_the_fts5_index(engine: Engine, tmp_path: Path) -> None:
+    """SQLite: the leaves a term's doclist spans, read off papers_fts's `_idx` table, grow with
+    the papers holding it; a rare term's and an absent one's are a leaf or so. Leaves of 64
+    bytes here (FTS5's pgsz), so that a few hundred papers span many."""
+    if engine.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's FTS5 index")
+    with engine.db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts, rank) VALUES ('pgsz', 64)")
+    items = [
+        Item(
+            id=f"2606.{41000 + n}",
+            title=f"Paper {n}",
+            creators="Ada Lovelace",
+            categories=["cs.LG"],
+            abstract="Learning with kernels." + (" A zeppelin." if n == 7 else ""),
+        )
+        for n in range(300)
+    ]
+    engine.ingest([write_feed(tmp_path / "many.xml", items, DAY)])
+    with engine.db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+    with engine.db.reading() as session:
+        leaves = {
+            word: search_module._doclist_leaves(session, search_module._fts5_index_terms([word]))
+            for word in ("kernels", "Learning", "zeppelin", "absentword")
+        }
+    assert leaves["kernels"] >= 10 and leaves["Learning"] >= 10, leaves  # `kernel`, `learn`
+    assert leaves["zeppelin"] <= 2 and leaves["absentword"] <= 2, leaves
+    terms = search_module._fts5_index_terms(["Naïve", "Training", "catcs0lg9"])
+    assert terms == ("naiv", "train", "catcs0lg9")
 
 
 def test_windows_that_held_every_paper_in_the_dates_are_the_answer(
