@@ -299,7 +299,11 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
     Silva's 2,600 papers). The answers stay those of the plain drive."""
     if store.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's windows")
-    queries = ["search author:Grohs representation", 'search author:Grohs "shared representation"']
+    queries = [
+        "search author:Grohs representation",
+        'search author:Grohs "shared representation"',
+        "search author:Grohs representation since:2026-06-01",  # read on within the dates' keys
+    ]
     expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
     assert all(expected.values())
     monkeypatch.setattr(search_module, "WINDOW_FIRST", 1)
@@ -308,12 +312,14 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
     monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
     monkeypatch.setattr(search_module, "LEAF_MICROS", 0)  # read, never sought at the author's keys
     caps: list[int] = []
+    ranges: list[Any] = []
     real_count = search_module._postings_count
 
-    def count(session: Any, f: Any, cap: int = search_module.DRIVE_BELOW) -> int:
+    def count(session: Any, f: Any, cap: int = search_module.DRIVE_BELOW, within: Any = None) -> int:
         if f.count is None and f.ranged is not None:  # the words' postings
             caps.append(cap)
-        return real_count(session, f, cap)
+            ranges.append(within)
+        return real_count(session, f, cap, within)
 
     monkeypatch.setattr(search_module, "_postings_count", count)
     grohs = len(ids(store, "author Grohs", limit=50))
@@ -321,6 +327,7 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
         caps.clear()
         assert [p.id for p in store.search(q, limit=50)] == expected[q], q
         assert caps[-1] == grohs, (q, caps)  # read on, to the author's count and no further
+        assert (ranges[-1] is not None) == ("since:" in q), (q, ranges)
 
 
 def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_cost(
