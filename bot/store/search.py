@@ -31,7 +31,6 @@ import dataclasses
 import datetime as dt
 import itertools
 import math
-import re
 import typing
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -121,9 +120,6 @@ class SearchSpec:
     until: dt.date | None = None
     announce_types: Sequence[str] = field(default_factory=tuple)
     phrase_first: bool = False  # rank papers holding the words as one phrase first
-
-
-_FTS5_TOKEN = re.compile(r"[^\W_]+")  # roughly FTS5's unicode61 tokens: a seek reads each one's doclist
 
 
 def _fts5_quote(term: str) -> str:
@@ -273,7 +269,7 @@ def _text_filter(
         return _Filter(drive=None, probe=everywhere, ranged=ranged)
     matches = _FTS.c.papers_fts.op("MATCH")(_fts5_expression(positive, negative, categories))
     drive = select(_FTS.c.rowid).where(matches)
-    tokens = [token for term in positive for token in _FTS5_TOKEN.findall(term)]
+    tokens = [token for term in positive for token in lexemes.plain_words(term)]  # ~FTS5's unicode61
     # Sought at a key, a phrase that is not there reads on to its next match, which for a rare
     # phrase of common words is far (`"Language Training"`: 250 µs a key, its words alone 8 µs
     # each): its words are sought first, as an AND, and the phrase only where they all are.
