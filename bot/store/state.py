@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -116,12 +116,7 @@ def put_cursor(
     _without_waiting_for_the_disk(session)
     now = dt.datetime.now(dt.UTC)
     values = {"query": query, "offset": offset, "digest_id": digest_id, "updated_at": now}
-    row = session.get(CursorRow, (user_key, channel_key))
-    if row is None:
-        session.add(CursorRow(user_key=user_key, channel_key=channel_key, **values))
-    else:
-        session.execute(
-            update(CursorRow)
-            .where(CursorRow.user_key == user_key, CursorRow.channel_key == channel_key)
-            .values(**values)
-        )
+    # One statement (every `/papers` answer writes it): a read then a write was two round
+    # trips and the ORM's identity map on the reply's path.
+    stmt = _insert(session, CursorRow).values(user_key=user_key, channel_key=channel_key, **values)
+    session.execute(stmt.on_conflict_do_update(index_elements=["user_key", "channel_key"], set_=values))
