@@ -330,6 +330,44 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
         assert (ranges[-1] is not None) == ("since:" in q), (q, ranges)
 
 
+def test_an_author_and_words_that_met_in_the_first_windows_get_one_window_more(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: where the first two windows found part of a page, the lists meet among the
+    newest papers, so the next window is read before the lists are read whole; where they
+    found nothing, the lists are read at once. The answers stay the plain drive's."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's windows")
+    queries = ["search author:Grohs representation", "search author:Wang representation"]
+    expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
+    assert expected[queries[0]] and not expected[queries[1]]
+    # Windows of the newest 3 and 12 papers: Grohs's are among them, Wang's ("A" to "E") hold no words.
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", 3)
+    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
+    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+    calls: list[tuple[int | None, int | None, int]] = []
+    real_windowed = search_module._windowed
+
+    def windowed(*args: Any, windows: int | None = None, size: int | None = None) -> Any:
+        found, whole = real_windowed(*args, windows=windows, size=size)
+        calls.append((windows, size, len(found)))
+        return found, whole
+
+    monkeypatch.setattr(search_module, "_windowed", windowed)
+    firsts: dict[str, bool] = {}
+    for more in (1, 0):
+        monkeypatch.setattr(search_module, "WINDOWS_AFTER_A_FIND", more)
+        for q in queries:
+            calls.clear()
+            assert [p.id for p in store.search(q, limit=50)] == expected[q], (q, more)
+            found_first = firsts[q] = calls[0][2] > 0
+            assert calls[0][:2] == (2, None), calls
+            one_more = [c for c in calls[1:] if c[:2] == (1, 48)]  # one window of WINDOW_FIRST × 16
+            assert bool(one_more) == (found_first and more == 1), (q, more, calls)
+    assert firsts == {queries[0]: True, queries[1]: False}  # Grohs's newest papers hold it; Wang's none
+
+
 def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_cost(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
