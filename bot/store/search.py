@@ -693,12 +693,14 @@ def _several_lists_page(
     found, whole = _windowed(session, spec, fewest_first(), want, windows=2)
     if len(found) >= want or whole:  # (a date scope of two windows or fewer: read whole)
         return found
+    further = WINDOW_FIRST * 16  # the next window's papers
     if found and WINDOWS_AFTER_A_FIND:  # they meet among the newest: likely again in the next window
         found, whole = _windowed(
-            session, spec, fewest_first(), want, windows=WINDOWS_AFTER_A_FIND, size=WINDOW_FIRST * 16
+            session, spec, fewest_first(), want, windows=WINDOWS_AFTER_A_FIND, size=further
         )
         if len(found) >= want or whole:
             return found
+        further *= 4**WINDOWS_AFTER_A_FIND
     # The words' postings, read on (an author's are counted to the bound), but only as far as
     # the fewest counted: fewer, the words drive; as many, the author drives and reads them
     # again. Reading on to 40,000 spared that second reading where the words had fewer
@@ -726,7 +728,7 @@ def _several_lists_page(
     if least < SQLITE_AUTHOR_LIST_BELOW:
         query, plan = _driven(session, spec, filters, driver, full_text, counted, meet=True, keys=scope)
         return _run(session, query, spec, plan, want)
-    return _windowed(session, spec, fewest_first(), want, size=WINDOW_FIRST * 16)[0]
+    return _windowed(session, spec, fewest_first(), want, size=further)[0]
 
 
 def _driven(
