@@ -58,33 +58,34 @@ def main() -> int:
     order = random.Random(seeds[0])
     for _shape, q in queries(seeds[0] - 1, args.papers):  # a running bot's caches, warmed
         engine.handle(q, CALLER)
-    both: dict[int, list[float]] = {args.a: [], args.b: []}
-    first_runs: dict[int, list[float]] = {args.a: [], args.b: []}
+    settings = (args.a, args.b)  # by position: the same value twice times a query twice
+    both: tuple[list[float], list[float]] = ([], [])
+    first_runs: tuple[list[float], list[float]] = ([], [])
     asked: list[str] = []
     try:
         for seed in seeds:
             for shape, q in queries(seed, args.papers):
                 if shape not in shapes:
                     continue
-                values = [args.a, args.b]
-                order.shuffle(values)
-                for value in values:
-                    setattr(search_module, args.name, value)
+                sides = [0, 1]
+                order.shuffle(sides)
+                for side in sides:
+                    setattr(search_module, args.name, settings[side])
                     start = time.perf_counter()
                     engine.handle(q, CALLER)
-                    both[value].append(time.perf_counter() - start)
-                first_runs[values[0]].append(both[values[0]][-1])
+                    both[side].append(time.perf_counter() - start)
+                first_runs[sides[0]].append(both[sides[0]][-1])
                 asked.append(q)
     finally:
         engine.close()
     print(f"machine: {machine()}; store: {args.store}, {args.papers:,} papers")
     print(f"shapes: {', '.join(shapes)}; seeds: {','.join(map(str, seeds))}")
-    for value in (args.a, args.b):
-        line = f"{args.name} = {value}: {_figures(both[value])}"
-        if first_runs[value]:
-            line += f"; first runs only: {_figures(first_runs[value])}"
+    for side, value in enumerate(settings):
+        line = f"{args.name} = {value}: {_figures(both[side])}"
+        if first_runs[side]:
+            line += f"; first runs only: {_figures(first_runs[side])}"
         print(line)
-    pairs = sorted(zip(both[args.a], both[args.b], asked, strict=True), key=lambda t: -max(t[0], t[1]))
+    pairs = sorted(zip(both[0], both[1], asked, strict=True), key=lambda t: -max(t[0], t[1]))
     for a, b, q in pairs[: args.slowest]:
         print(f"  {a * 1000:7.1f} / {b * 1000:7.1f} ms  {q}")
     return 0
