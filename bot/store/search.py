@@ -94,13 +94,20 @@ NAMES_DECIDE_BELOW = 1000
 # SQLite: where an author's postings drive past the windows (_driven with `meet`), the words
 # beside them are either read whole (a meet) or sought at each of the author's keys, whichever
 # costs less by these figures (measured at a million papers, one FTS5 segment): a seek of one
-# term's doclist to a key ~20 µs; a 16,000-byte leaf of a doclist read and its postings kept,
-# ~150 µs (`language`, 151 leaves, 404,612 papers: 20 ms to count, 58 to meet). So
-# `author:Kuo Language` seeks (640 keys: 13 ms, against 58-92), `author:Na "to the"` seeks
-# (2,511 keys × 2 terms, against 1,110 leaves: 240 ms), `author:Ha Disagree` reads the word's
-# two leaves (1 ms, where 2,150 seeks took 63).
+# term's doclist to a key ~20 µs; a leaf of a doclist walked (~2,500 postings) ~75 µs; and
+# the matches kept for the meet, at most the rarest term's postings, ~250 µs a leaf of them
+# (`language`, 151 leaves, 404,612 papers: 20 ms to count, 58 to meet). FTS5 walks an AND or
+# a phrase by its rarest term and seeks the others to each of its postings, so a common term
+# beside a rare one costs at most SKIP_LEAVES leaves per leaf of the rarer (`"Simply by"`:
+# `by`'s 235 leaves beside `simpli`'s 3, 4.3 ms to read whole; counting `by` alone takes 20).
+# So `author:Kuo Language` seeks (640 keys: 13 ms, against 58-92), `author:Na "to the"` seeks
+# (2,511 keys × 2 terms, against ~1,000 leaves each: 240 ms), and `author:Ha Disagree` (the
+# word's two leaves: 1 ms, where 2,150 seeks took 63) and `author:Alavi "Simply by"` (760
+# keys: 53 ms sought) read.
 SEEK_MICROS = 20
-LEAF_MICROS = 150
+LEAF_MICROS = 75
+KEEP_MICROS = 250
+SKIP_LEAVES = 16
 # SQLite: where the first two windows of an author beside words found part of a page, the
 # two meet among the newest papers, and the rest of the page is likely in the next window
 # (32,000 papers): it is read before the lists are read whole. Each query both ways in random
@@ -342,11 +349,15 @@ def _doclist_leaves(session: Session, terms: Sequence[str]) -> int:
 
 def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
     """Whether seeking each of `keys` keys in the filter's doclists costs less than reading
-    them whole (SEEK_MICROS, LEAF_MICROS)."""
+    them whole (SEEK_MICROS, LEAF_MICROS, KEEP_MICROS, SKIP_LEAVES). The terms are taken as
+    an AND (a query's categories, ORed, each as if alone: rare, and never the whole cost)."""
     if f.seek is None or not f.terms:
         return False
+    leaves = [_doclist_leaves(session, [t]) for t in f.terms]
+    rarest = min(leaves)
+    walked = sum(min(n, SKIP_LEAVES * rarest) for n in leaves)
     seeking = keys * len(f.terms) * SEEK_MICROS
-    return seeking < LEAF_MICROS * _doclist_leaves(session, f.terms)
+    return seeking < LEAF_MICROS * walked + KEEP_MICROS * rarest
 
 
 def _fts5_range(index: Any, matches: ColumnElement[bool]) -> Ranged:

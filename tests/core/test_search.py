@@ -311,6 +311,7 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
     monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
     monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
     monkeypatch.setattr(search_module, "LEAF_MICROS", 0)  # read, never sought at the author's keys
+    monkeypatch.setattr(search_module, "KEEP_MICROS", 0)
     caps: list[int] = []
     ranges: list[Any] = []
     real_count = search_module._postings_count
@@ -417,7 +418,8 @@ def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_co
     """SQLite: past the windows, an author's postings drive and the words beside them are
     either read whole or sought at each of the author's keys — a phrase's or an exclusion's
     words first as an AND, the whole expression only where they all are. Either way the
-    answers are the plain drive's; which way is the cost model's (SEEK_MICROS, LEAF_MICROS)."""
+    answers are the plain drive's; which way is the cost model's (SEEK_MICROS, LEAF_MICROS,
+    KEEP_MICROS)."""
     if store.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's FTS5 doclists")
     queries = [
@@ -445,6 +447,7 @@ def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_co
         for seeks, leaf in ((-1, 1), (1, 0)):  # seeking costs nothing / reading costs nothing
             monkeypatch.setattr(search_module, "SEEK_MICROS", seeks)
             monkeypatch.setattr(search_module, "LEAF_MICROS", leaf)
+            monkeypatch.setattr(search_module, "KEEP_MICROS", leaf)
             for q in queries:
                 statements.clear()
                 assert [p.id for p in store.search(q, limit=50)] == expected[q], (q, seeks)
@@ -487,6 +490,45 @@ def test_a_terms_doclist_is_measured_in_leaves_from_the_fts5_index(engine: Engin
     assert leaves["zeppelin"] <= 2 and leaves["absentword"] <= 2, leaves
     terms = search_module._fts5_index_terms(["Naïve", "Training", "catcs0lg9"])
     assert terms == ("naiv", "train", "catcs0lg9")
+
+
+def test_reading_words_whole_costs_by_their_rarest_term(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: FTS5 walks an AND by its rarest term and seeks the others to its postings, so a
+    common word beside a rare one is read for at most SKIP_LEAVES leaves per leaf of the rare
+    one: `kernels zeppelin` costs about what `zeppelin` does, and seeking a few keys in both
+    is dearer than reading it; with the bound lifted, the common word's leaves make it cheaper."""
+    if engine.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's FTS5 index")
+    with engine.db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts, rank) VALUES ('pgsz', 64)")
+    items = [
+        Item(
+            id=f"2606.{42000 + n}",
+            title=f"Paper {n}",
+            creators="Ada Lovelace",
+            categories=["cs.LG"],
+            abstract="Learning with kernels." + (" A zeppelin." if n == 7 else ""),
+        )
+        for n in range(300)
+    ]
+    engine.ingest([write_feed(tmp_path / "many.xml", items, DAY)])
+    with engine.db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+    monkeypatch.setattr(search_module, "SEEK_MICROS", 1)
+    monkeypatch.setattr(search_module, "LEAF_MICROS", 1)
+    monkeypatch.setattr(search_module, "KEEP_MICROS", 0)
+    with engine.db.reading() as session:
+        both = search_module._text_filter(session, ["kernels", "zeppelin"], [], [])
+        leaves = [search_module._doclist_leaves(session, [t]) for t in both.terms]
+        assert max(leaves) >= 10 and min(leaves) <= 2, leaves
+        keys = 3  # 3 keys × 2 terms sought: 6, against reading the rare word's leaves and as many
+        verdicts = {}
+        for skip in (1, 10**6):
+            monkeypatch.setattr(search_module, "SKIP_LEAVES", skip)
+            verdicts[skip] = search_module._seeking_is_cheaper(session, keys, both)
+    assert verdicts == {1: False, 10**6: True}, (verdicts, leaves)
 
 
 def test_windows_that_held_every_paper_in_the_dates_are_the_answer(
