@@ -382,6 +382,40 @@ def test_words_read_on_to_the_authors_count_are_not_read_again(
         event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
+def test_postings_read_on_again_start_past_the_last_read(store: Engine) -> None:
+    """SQLite: words read on to a cap and then to a higher one (DRIVE_AT_ONCE, then an
+    author's count) are read the second time from past the first reading's last key, and come
+    out as a reading from the first key would: the same count, the same keys."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's FTS5 postings")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    def keys(f: Any) -> list[int]:
+        with store.db.reading() as session:
+            return [int(k) for k in session.execute(f.drive).scalars()]
+
+    with store.db.reading() as session:
+        whole = search_module._text_filter(session, ["representation"], [], [])
+        everything = search_module._postings_count(session, whole, 10**6)
+        assert everything >= 4
+        stepped = search_module._text_filter(session, ["representation"], [], [])
+        event.listen(SQLEngine, "before_cursor_execute", seen)
+        try:
+            assert search_module._postings_count(session, stepped, 2) == 2
+            assert stepped.read is not None and stepped.read.count == 2
+            statements.clear()
+            assert search_module._postings_count(session, stepped, 1) == 1
+            assert statements == []  # known: nothing read
+            assert search_module._postings_count(session, stepped, 10**6) == everything
+        finally:
+            event.remove(SQLEngine, "before_cursor_execute", seen)
+    assert len(statements) == 1 and "papers_fts.rowid > ?" in statements[0], statements
+    assert keys(stepped) == keys(whole)
+
+
 def test_an_author_and_words_that_met_in_the_first_windows_get_one_window_more(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
