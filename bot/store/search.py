@@ -363,8 +363,9 @@ def _doclist_leaves(session: Session, terms: Sequence[str]) -> int:
 
 def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
     """Whether seeking each of `keys` keys in the filter's doclists costs less than reading
-    them whole (SEEK_MICROS, LEAF_MICROS, KEEP_MICROS, SKIP_LEAVES). The terms are taken as
-    an AND (a query's categories, ORed, each as if alone: rare, and never the whole cost)."""
+    them whole (SEEK_MICROS, LEAF_MICROS, KEEP_MICROS, SKIP_LEAVES). The terms are taken as an
+    AND; a query's several categories, which are ORed, count each as a term of its own (an
+    estimate: such queries are rare)."""
     if f.seek is None or not f.terms:
         return False
     leaves = [_doclist_leaves(session, [t]) for t in f.terms]
