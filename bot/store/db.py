@@ -19,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -380,6 +381,15 @@ def _postgres_session(dbapi_conn: Any, _record: Any) -> None:
             cursor.close()
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLite's compiler, rendering a FROM hint given for SQLite (`Select.with_hint(table,
+    "INDEXED BY …", "sqlite")`), which SQLAlchemy's own drops: the search names an index
+    SQLite's planner would not choose over a key lookup in the table (migration 0012)."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def make_sql_engine(url: str, read_only: bool = False) -> Engine:
     """A SQLAlchemy engine with the project's SQLite pragmas or PostgreSQL settings."""
     if url.startswith("sqlite"):
@@ -390,6 +400,7 @@ def make_sql_engine(url: str, read_only: bool = False) -> Engine:
             # authors and categories of every row read: orjson parses them ~4× faster
             json_deserializer=orjson.loads,
         )
+        engine.dialect.statement_compiler = _SQLiteCompiler
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling is switched off so we emit BEGIN ourselves:
         # IMMEDIATE takes the write lock up front, so concurrent writers queue on

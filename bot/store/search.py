@@ -60,6 +60,8 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from bot.models import Paper
 from bot.names import author_matches, parse_author_query
@@ -988,12 +990,26 @@ def _window_query(
         conds.append(first.ranged(low, high, PaperRow.pk.expression, meets))
     else:
         conds += [f.ranged(low, high, PaperRow.pk.expression) for f in ranged if f.ranged]
+    # Where the lists' keys are sorted by ix_papers_key_date, the window's end is a test of each
+    # (`+ date`, `pk + 0`): as an OR of index ranges, SQLite's planner scanned the whole index
+    # for it instead of looking the keys up (`author Burgess`: 130 ms a window, against 0.2).
+    date, pk = (
+        (_unindexed(PaperRow.sort_date.expression), PaperRow.pk + 0)
+        if lists
+        else (PaperRow.sort_date, PaperRow.pk)
+    )
     day, key = last
     if day is None:
-        conds.append(or_(PaperRow.sort_date.is_not(None), PaperRow.pk >= key))
+        conds.append(or_(date.is_not(None), pk >= key))
     else:
-        conds.append(or_(PaperRow.sort_date > day, and_(PaperRow.sort_date == day, PaperRow.pk >= key)))
-    return _newest_first(select(PaperRow).where(PaperRow.linked_to.is_(None), *_scope(spec), *conds))
+        conds.append(or_(date > day, and_(date == day, pk >= key)))
+    query = _newest_first(select(PaperRow).where(PaperRow.linked_to.is_(None), *_scope(spec), *conds))
+    return _sorted_by_key_date(query) if lists else query
+
+
+def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`+column`: the same value, which SQLite's planner does not look up in an index."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _dates(spec: SearchSpec) -> list[ColumnElement[bool]]:
@@ -1037,16 +1053,29 @@ def _query(
     """Filter `driver` drives, the others probe; with `newest`, only about that many papers are walked."""
     query = select(PaperRow).where(PaperRow.linked_to.is_(None))
     in_gin = False  # the driver's postings read by GIN within this query (_driving)
+    keyed = False  # a list of keys drives
     for i, f in enumerate(filters):
         if i == driver and f.drive is not None:
             condition, in_gin = _driving(session, f)
             query = query.where(condition)
+            keyed = True
         else:
             query = query.where(f.probe)
     query = query.where(*_scope(spec))
     if newest is not None:
         return _within_newest(query, spec, newest)
-    return _newest_first(query, by_index=not in_gin)
+    query = _newest_first(query, by_index=not in_gin)
+    return _sorted_by_key_date(query) if keyed and not _postgres(session) else query
+
+
+# SQLite: a list of keys that drives is sorted by the dates in ix_papers_key_date (migration
+# 0012), not in each key's row; SQLite's planner would look each key up in the table.
+_KEY_DATE = "INDEXED BY ix_papers_key_date"
+_BY_KEY_DATE = "academichub_by_key_date"  # an execution option: the query names the index
+
+
+def _sorted_by_key_date(query: Select[Any]) -> Select[Any]:
+    return query.with_hint(PaperRow, _KEY_DATE, "sqlite").execution_options(**{_BY_KEY_DATE: True})
 
 
 def _run(
@@ -1061,6 +1090,10 @@ def _run(
     decide) and whose text holds the phrases the keys only narrowed (PostgreSQL)."""
     keeps = [f.keep for f in filters if f.keep is not None]
     if not spec.authors and not keeps:
+        if query.get_execution_options().get(_BY_KEY_DATE):  # the page's keys, then their rows
+            return _rows_in_order(
+                session, list(session.execute(query.with_only_columns(PaperRow.pk).limit(want)).scalars())
+            )
         return [row_to_paper(r) for r in session.execute(query.limit(want)).scalars()]
     # Candidates are read as (pk, authors) only, in growing steps: a full name with a common
     # surname ("Yijun Wang") can need thousands of `wang#y` candidates for five matches,

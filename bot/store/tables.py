@@ -74,6 +74,8 @@ class PaperRow(Base):
     # or every query sorts all its candidates.
     __table_args__ = (
         Index("ix_papers_sort", "sort_date", "pk").ddl_if(dialect="sqlite"),
+        # SQLite: a drive's keys sorted by date without reading their rows (migration 0012).
+        Index("ix_papers_key_date", "pk", "sort_date", "linked_to").ddl_if(dialect="sqlite"),
         Index("ix_papers_newest", sort_date.desc().nulls_last(), pk.desc()).ddl_if(dialect="postgresql"),
         Index(
             "ix_papers_arrived",

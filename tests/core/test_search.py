@@ -497,6 +497,48 @@ def test_a_windows_lists_meet_before_any_row_is_read(store: Engine, monkeypatch:
         event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
+def test_a_driving_list_is_sorted_by_the_key_date_index_not_its_rows(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: keys that drive (a category's papers, a word's, a window's matches) are sorted
+    newest first by the dates in ix_papers_key_date (migration 0012), named in the query, and
+    only the page's rows are read; a walk and exclusions alone do not name it. The answers
+    are those of the table's own rows."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's index")
+    queries = {
+        "cat math.NA": True,
+        "search representation": True,
+        "search representation cat:cs.LG": True,
+        "search author:Grohs representation": True,
+        "search -survey": False,
+        "author Grohs": True,
+    }
+    monkeypatch.setattr(search_module, "_sorted_by_key_date", lambda query: query)
+    expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
+    monkeypatch.undo()
+    assert all(expected[q] for q in queries)
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(SQLEngine, "before_cursor_execute", seen)
+    try:
+        for q, named in queries.items():
+            statements.clear()
+            assert [p.id for p in store.search(q, limit=50)] == expected[q], q
+            assert any("FROM papers INDEXED BY ix_papers_key_date" in s for s in statements) == named, q
+        with store.db.engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT pk FROM papers INDEXED BY ix_papers_key_date "
+                "WHERE linked_to IS NULL AND pk IN (1, 2, 3) ORDER BY sort_date DESC, pk DESC"
+            ).all()
+        assert any("COVERING INDEX ix_papers_key_date" in str(row) for row in plan), plan
+    finally:
+        event.remove(SQLEngine, "before_cursor_execute", seen)
+
+
 def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_cost(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
