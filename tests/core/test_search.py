@@ -587,12 +587,9 @@ def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_co
         event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
-def test_a_terms_doclist_is_measured_in_leaves_from_the_fts5_index(engine: Engine, tmp_path: Path) -> None:
-    """SQLite: the leaves a term's doclist spans, read off papers_fts's `_idx` table, grow with
-    the papers holding it; a rare term's and an absent one's are a leaf or so. Leaves of 64
-    bytes here (FTS5's pgsz), so that a few hundred papers span many."""
-    if engine.db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's FTS5 index")
+def _kernels_in_small_leaves(engine: Engine, tmp_path: Path) -> None:
+    """300 papers on kernels, one of them also on a zeppelin, in FTS5 leaves of 64 bytes
+    (its pgsz), so that a few hundred papers span many, merged into one segment."""
     with engine.db.engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts, rank) VALUES ('pgsz', 64)")
     items = [
@@ -608,6 +605,15 @@ def test_a_terms_doclist_is_measured_in_leaves_from_the_fts5_index(engine: Engin
     engine.ingest([write_feed(tmp_path / "many.xml", items, DAY)])
     with engine.db.engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+
+
+def test_a_terms_doclist_is_measured_in_leaves_from_the_fts5_index(engine: Engine, tmp_path: Path) -> None:
+    """SQLite: the leaves a term's doclist spans, read off papers_fts's `_idx` table, grow with
+    the papers holding it; a rare term's and an absent one's are a leaf or so. Leaves of 64
+    bytes here (FTS5's pgsz), so that a few hundred papers span many."""
+    if engine.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's FTS5 index")
+    _kernels_in_small_leaves(engine, tmp_path)
     with engine.db.reading() as session:
         leaves = {
             word: search_module._doclist_leaves(session, search_module._fts5_index_terms([word]))
@@ -628,21 +634,7 @@ def test_reading_words_whole_costs_by_their_rarest_term(
     is dearer than reading it; with the bound lifted, the common word's leaves make it cheaper."""
     if engine.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's FTS5 index")
-    with engine.db.engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts, rank) VALUES ('pgsz', 64)")
-    items = [
-        Item(
-            id=f"2606.{42000 + n}",
-            title=f"Paper {n}",
-            creators="Ada Lovelace",
-            categories=["cs.LG"],
-            abstract="Learning with kernels." + (" A zeppelin." if n == 7 else ""),
-        )
-        for n in range(300)
-    ]
-    engine.ingest([write_feed(tmp_path / "many.xml", items, DAY)])
-    with engine.db.engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO papers_fts(papers_fts) VALUES ('optimize')")
+    _kernels_in_small_leaves(engine, tmp_path)
     monkeypatch.setattr(search_module, "SEEK_MICROS", 1)
     monkeypatch.setattr(search_module, "LEAF_MICROS", 1)
     monkeypatch.setattr(search_module, "KEEP_MICROS", 0)
