@@ -1106,11 +1106,19 @@ def _run(
     # a walk runs it again from the newest paper, so a walk for a phrase asks for three pages.
     queries = [parse_author_query(a) for a in spec.authors]
     texts = (PaperRow.title, PaperRow.abstract) if keeps else ()
-    candidates = query.with_only_columns(PaperRow.pk, PaperRow.authors, *texts)
+    candidates = typing.cast(Select[Any], query.with_only_columns(PaperRow.pk, PaperRow.authors, *texts))
+    keyed = bool(query.get_execution_options().get(_BY_KEY_DATE))
     winners: list[int] = []
     step, offset = ((want * 3 if keeps else want) if walking else max(want * 4, 50)), 0
     while len(winners) < want:
-        rows = session.execute(candidates.offset(offset).limit(step)).all()
+        if keyed:  # a step's keys in order from the key-date index, then only their rows
+            pks = list(
+                session.execute(query.with_only_columns(PaperRow.pk).offset(offset).limit(step)).scalars()
+            )
+            by_key = {r.pk: r for r in session.execute(_of_keys(candidates, pks))}
+            rows = [by_key[pk] for pk in pks]
+        else:
+            rows = list(session.execute(candidates.offset(offset).limit(step)))
         for row in rows:  # collaborations list hundreds of authors: stop at a full page
             if (
                 len(winners) < want
@@ -1122,6 +1130,11 @@ def _run(
             break
         offset, step = offset + step, step * 4
     return _rows_in_order(session, winners[:want])
+
+
+def _of_keys(query: Select[Any], pks: list[int]) -> Select[Any]:
+    """The query's columns for these keys of `papers`, by key, in no order."""
+    return select(*query.selected_columns).where(PaperRow.pk.in_(pks))
 
 
 def _rows_in_order(session: Session, pks: list[int]) -> list[Paper]:
