@@ -189,6 +189,7 @@ class _Filter:
     # the doclists of the expression's `terms` (their index forms) to it (see SEEK_MICROS).
     seek: Callable[[ColumnElement[Any]], ColumnElement[bool]] | None = None
     terms: tuple[str, ...] = ()
+    leaves: tuple[int, ...] | None = None  # each term's doclist leaves, once read (_seeking_is_cheaper)
     # SQLite full text: postings read on to a cap and no further (_postings_count), kept for a
     # meet to read only the rest.
     read: _ReadOn | None = None
@@ -356,11 +357,11 @@ _LEAVES = text(
 )
 
 
-def _doclist_leaves(session: Session, terms: Sequence[str]) -> int:
-    """The leaf pages papers_fts's doclists of these terms span, summed, read off its `_idx`
-    table (a row per leaf that starts a term: a term's doclist runs from the leaf of the last
-    row at or before it to the leaf of the next row), a few µs a term."""
-    return sum(int(session.execute(_LEAVES, {"term": b"0" + t.encode()}).scalar_one()) for t in terms)
+def _doclist_leaves(session: Session, term: str) -> int:
+    """The leaf pages papers_fts's doclist of this term spans, read off its `_idx` table (a
+    row per leaf that starts a term: a term's doclist runs from the leaf of the last row at
+    or before it to the leaf of the next row), a few µs."""
+    return int(session.execute(_LEAVES, {"term": b"0" + term.encode()}).scalar_one())
 
 
 def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
@@ -370,7 +371,9 @@ def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
     estimate: such queries are rare)."""
     if f.seek is None or not f.terms:
         return False
-    leaves = [_doclist_leaves(session, [t]) for t in f.terms]
+    if f.leaves is None:  # (asked again by the drive that follows a read-on)
+        f.leaves = tuple(_doclist_leaves(session, t) for t in f.terms)
+    leaves = f.leaves
     rarest = min(leaves)
     walked = sum(min(n, SKIP_LEAVES * rarest) for n in leaves)
     seeking = keys * len(f.terms) * SEEK_MICROS

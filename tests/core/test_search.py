@@ -616,7 +616,7 @@ def test_a_terms_doclist_is_measured_in_leaves_from_the_fts5_index(engine: Engin
     _kernels_in_small_leaves(engine, tmp_path)
     with engine.db.reading() as session:
         leaves = {
-            word: search_module._doclist_leaves(session, search_module._fts5_index_terms([word]))
+            word: search_module._doclist_leaves(session, search_module._fts5_index_terms([word])[0])
             for word in ("kernels", "Learning", "zeppelin", "absentword")
         }
     assert leaves["kernels"] >= 10 and leaves["Learning"] >= 10, leaves  # `kernel`, `learn`
@@ -640,7 +640,7 @@ def test_reading_words_whole_costs_by_their_rarest_term(
     monkeypatch.setattr(search_module, "KEEP_MICROS", 0)
     with engine.db.reading() as session:
         both = search_module._text_filter(session, ["kernels", "zeppelin"], [], [])
-        leaves = [search_module._doclist_leaves(session, [t]) for t in both.terms]
+        leaves = [search_module._doclist_leaves(session, t) for t in both.terms]
         assert max(leaves) >= 10 and min(leaves) <= 2, leaves
         keys = 3  # 3 keys × 2 terms sought: 6, against reading the rare word's leaves and as many
         verdicts = {}
