@@ -291,6 +291,15 @@ def test_words_beside_an_author_are_read_fewest_postings_first(
         assert led_by and all(led_by)
 
 
+def _lists_past_the_windows(monkeypatch: pytest.MonkeyPatch, window_first: int) -> None:
+    """SQLite: an author beside words goes through windows of `window_first` papers and past
+    them, where neither list drives at once and both are short enough to drive or meet."""
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", window_first)
+    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
+    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+
+
 def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,10 +316,7 @@ def test_words_beside_an_author_are_read_on_only_as_far_as_the_authors_postings(
     ]
     expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
     assert all(expected.values())
-    monkeypatch.setattr(search_module, "WINDOW_FIRST", 1)
-    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
-    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
-    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+    _lists_past_the_windows(monkeypatch, window_first=1)
     monkeypatch.setattr(search_module, "LEAF_MICROS", 0)  # read, never sought at the author's keys
     monkeypatch.setattr(search_module, "KEEP_MICROS", 0)
     caps: list[int] = []
@@ -346,10 +352,7 @@ def test_words_read_on_to_the_authors_count_are_not_read_again(
     ]
     expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
     assert all(expected.values())
-    monkeypatch.setattr(search_module, "WINDOW_FIRST", 1)
-    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
-    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
-    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+    _lists_past_the_windows(monkeypatch, window_first=1)
     monkeypatch.setattr(search_module, "SEEK_MICROS", 10**6)  # read, never sought
     grohs = len(ids(store, "author Grohs", limit=50))
     read_on: list[Any] = []
@@ -428,10 +431,7 @@ def test_an_author_and_words_that_met_in_the_first_windows_get_one_window_more(
     expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
     assert expected[queries[0]] and not expected[queries[1]]
     # Windows of the newest 3 and 12 papers: Grohs's are among them, Wang's ("A" to "E") hold no words.
-    monkeypatch.setattr(search_module, "WINDOW_FIRST", 3)
-    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
-    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
-    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+    _lists_past_the_windows(monkeypatch, window_first=3)
     calls: list[tuple[int | None, int | None, int]] = []
     real_windowed = search_module._windowed
 
@@ -560,10 +560,7 @@ def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_co
     ]
     expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
     assert expected[queries[1]] and expected[queries[2]] and not expected[queries[5]]
-    monkeypatch.setattr(search_module, "WINDOW_FIRST", 1)
-    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)
-    monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
-    monkeypatch.setattr(search_module, "SQLITE_AUTHOR_LIST_BELOW", 10**6)
+    _lists_past_the_windows(monkeypatch, window_first=1)
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
