@@ -305,6 +305,10 @@ def parse_author_query(text: str) -> AuthorQuery:
     given = [t for i, t in enumerate(given) if i == 0 or t not in PARTICLES]
     if given and all(t in PARTICLES and not _is_initial(t) for t in given):  # "Del Maestro": a surname
         particles, given = [*given, *particles], []
+    # An author's given names are matched piece by piece (`_pieces`: "Jean-Pierre" is jean and
+    # pierre, "J.-P." is j and p), so the query's are split alike: kept whole, "jean-pierre"
+    # was compatible with no piece, and `author "Jean-Pierre Serre"` missed Jean-Pierre Serre.
+    given = [p for t in given for p in t.split("-") if p]
     return AuthorQuery(text=text, required=tuple(dict.fromkeys(required + particles)), given=tuple(given))
 
 

@@ -102,6 +102,18 @@ def test_author_rule_on_the_real_listing_uses_folded_names() -> None:
     assert found["2606.16545"].matched_authors == ("Ondřej Dušek",)
 
 
+def test_every_hyphenated_given_name_on_a_real_listing_finds_its_own_papers() -> None:
+    """`author "Pheng-Ann Heng"` and the like: the query's given names are matched piece by
+    piece, as the author's are (whole, "pheng-ann" matched no piece, so a radar on a full
+    name with a hyphen never fired, not even for the name as arXiv lists it)."""
+    papers = listing_papers("2026-03-17")
+    index = RadarIndex(papers)
+    named = [(p.id, a) for p in papers for a in p.authors if "-" in " ".join(a.split()[:-1])]
+    assert len(named) > 50
+    for pid, author in named:
+        assert pid in index.match([RadarRule("author", author)]), author
+
+
 def test_author_hit_scores_above_keyword_hit_above_category_hit() -> None:
     papers = [
         _paper("a", authors=["Philipp Grohs"], categories=["math.NA"]),
