@@ -301,8 +301,10 @@ def parse_author_query(text: str) -> AuthorQuery:
         raise ValueError("an author name needs at least one whole name, not only initials")
     # Particles inside the given part ("Ludwig van Beethoven" split oddly) stay required too.
     required = [p for t in surname for p in t.split("-") if not _is_initial(p)]
-    particles = [t for t in given[1:] if t in PARTICLES]
-    given = [t for i, t in enumerate(given) if i == 0 or t not in PARTICLES]
+    # A lone letter is an initial, even one that is also a particle: "Gregory Y. H. Lip" needs a
+    # Y, not a part "y" no author has (which left him unfindable by his own name).
+    particles = [t for t in given[1:] if t in PARTICLES and not _is_initial(t)]
+    given = [t for i, t in enumerate(given) if i == 0 or t not in particles]
     if given and all(t in PARTICLES and not _is_initial(t) for t in given):  # "Del Maestro": a surname
         particles, given = [*given, *particles], []
     # An author's given names are matched piece by piece (`_pieces`: "Jean-Pierre" is jean and
