@@ -245,6 +245,51 @@ def test_excluded_words_alone_take_what_the_words_leave(store: Engine) -> None:
         assert ids(store, query, limit=500) == expected and expected, query
 
 
+@pytest.mark.parametrize("stepwise", [False, True])
+def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alike(
+    store: Engine, monkeypatch: pytest.MonkeyPatch, stepwise: bool
+) -> None:
+    """SQLite: excluded words beside an author or a category either read their postings whole
+    (a NOT IN) or test each step of candidates by seeking them (EXCLUDE_MICROS decides): the
+    same pages, a page at a time too, in every plan; sought, no statement reads the excluded
+    postings whole."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's FTS5 exclusions")
+    queries = [
+        "cat:math -representation",
+        "author Grohs -operators",
+        "author Wang -zzzunseen",
+        "cat:hep-ph -model -mass",
+        'search author:Grohs cat:cs.LG -"shared representation"',
+        "author Wang -learning -language",
+    ]
+    scope = {q: q.split(" -")[0] for q in queries}
+    monkeypatch.setattr(search_module, "EXCLUDE_MICROS", 10**9 if stepwise else 0)
+    statements: list[str] = []
+    found: list[int] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(SQLEngine, "before_cursor_execute", seen)
+    try:
+        for q in queries:
+            statements.clear()
+            whole = [p.id for p in store.search(q, limit=500)]
+            read_whole = [s for s in statements if "NOT IN (SELECT papers_fts.rowid" in s]
+            sought = [s for s in statements if re.search(r"papers_fts.rowid IN \(", s)]
+            assert (not read_whole and sought) if stepwise else (read_whole and not sought), (q, statements)
+            wanted = {p.id for p in store.search(scope[q], limit=500)}
+            for term in q.split(" -")[1:]:
+                wanted -= {p.id for p in store.search(f"search {term}", limit=500)}
+            assert set(whole) == wanted, q
+            assert [p.id for p in store.search(q, limit=3)] == whole[:3], q
+            found.append(len(whole))
+    finally:
+        event.remove(SQLEngine, "before_cursor_execute", seen)
+    assert sum(n > 3 for n in found) >= 4, found  # pages of several steps, not only empty ones
+
+
 def test_a_small_category_beside_authors_drives_after_one_window(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
