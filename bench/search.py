@@ -3,9 +3,9 @@
 The corpus is generated from the real records in tests/fixtures/corpus (bench/corpus.py,
 fixed seed) as an arxiv-metadata-oai-snapshot JSON-lines file, then loaded the way a lab
 back-fills: `academichub fetch --source snapshot.jsonl`, in a child process whose wall time
-and peak memory are measured. Then 40 queries of each of 11 shapes (surname, full name, word,
+and peak memory are measured. Then 40 queries of each of 12 shapes (surname, full name, word,
 phrase, category + word, exclusion, since:, id, a category or archive alone, an author beside
-a word or phrase, a word beside a phrase), drawn at random from the corpus's records, go
+a word or phrase, a word beside a phrase, an author or a category without a word), drawn at random from the corpus's records, go
 through the path a slash command takes — parse, query, platform-neutral reply
 (`engine.handle`) — on SQLite and on PostgreSQL; each shape's p50 / p95 / max is printed.
 Beside them, the text queries answered by LIKE scans of the same store (the same query: its
@@ -141,6 +141,7 @@ SHAPES = (
     "category",
     "author + text",
     "word + phrase",
+    "list - word",
 )
 PER_SHAPE = 40
 
@@ -227,6 +228,11 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         # A word and a phrase from two papers: as likely to meet as the corpus makes them,
         # and where they do not, every list must be read to say so.
         "word + phrase": lambda: f'search {word()} "{phrase()}"',
+        # An author's or a category's papers without a word: no word wanted, so the excluded
+        # word's postings are all the store has to test them by.
+        "list - word": lambda: (
+            (f"author {name().split()[-1]}" if rng.random() < 0.5 else f"cat {category()}") + f" -{word()}"
+        ),
     }
     return [(shape, makers[shape]()) for _ in range(PER_SHAPE) for shape in SHAPES]
 
