@@ -204,6 +204,10 @@ class _Filter:
     # of the probe, which reads every excluded posting.
     among: Callable[[Sequence[int]], Select[Any]] | None = None
     stepwise: bool = False
+    # SQLite categories: their postings between two keys, as a condition a window's first list
+    # meets before any row is read; with `meeting`, windows use it instead of the probe.
+    window_meet: Callable[[int, int], Meet] | None = None
+    meeting: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +302,12 @@ def _category_filter(categories: Sequence[str]) -> _Filter:
     drive = select(PaperCategory.paper_pk).where(conds)
     padded = literal(" ") + PaperRow.category_terms + literal(" ")
     probe = or_(*(padded.contains(f" {category_token(c)} ") for c in categories))
-    return _Filter(drive=drive, probe=probe, estimate=drive)
+
+    def window_meet(low: int, high: int) -> Meet:
+        within = drive.where(PaperCategory.paper_pk.between(low, high))
+        return lambda key: key.in_(within)
+
+    return _Filter(drive=drive, probe=probe, estimate=drive, window_meet=window_meet)
 
 
 def _text_filter(
@@ -393,6 +402,26 @@ def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
     walked = sum(min(n, SKIP_LEAVES * rarest) for n in leaves)
     seeking = keys * len(f.terms) * SEEK_MICROS
     return seeking < LEAF_MICROS * walked + KEEP_MICROS * rarest
+
+
+def _categories_met(session: Session, filters: list[_Filter], counted: dict[int, int]) -> list[_Filter]:
+    """The filters, with each category that has fewer postings than the fewest full-text list
+    met by that list in windows (`meeting`) instead of probed on each of its rows: `search
+    cat:cs.MA author:Gao`, 17,119 and 34,166 papers and none shared, read every Gao row in
+    the windows to test its categories (240 ms warm, 2 s cold). A category counted to
+    DRIVE_BELOW is counted on, up to the fewest (~0.1 µs a posting)."""
+    lists = [n for i, n in counted.items() if filters[i].ranged is not None]
+    if not lists:
+        return filters
+    fewest = min(lists)
+    out = []
+    for i, f in enumerate(filters):
+        if f.window_meet is not None and f.estimate is not None and i in counted:
+            n = counted[i] if counted[i] < DRIVE_BELOW else _capped_count(session, f.estimate, fewest)
+            if n < fewest:
+                f = dataclasses.replace(f, meeting=True)
+        out.append(f)
+    return out
 
 
 def _exclusions_by_step(session: Session, filters: list[_Filter], candidates: int) -> list[_Filter]:
@@ -740,6 +769,7 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
     }
     if counted:  # every plan's candidates are among the fewest postings
         filters = _exclusions_by_step(session, filters, min(counted.values()))
+    filters = _categories_met(session, filters, counted)
     # Excluded words alone (no postings of their own) leave a category's B-tree postings to
     # drive as they would without them; an author's or a word's postings read by key range
     # beat a category's walked with an FTS5 probe per paper (`author Li cat:stat.ML`: 9 ms
@@ -1020,10 +1050,15 @@ def _window_query(
     # for 15 rows, 1.9 ms met first).
     ranged = [f for f in filters if f.ranged is not None]
     lists = [f for f in ranged if f.drive is not None]  # (exclusions alone have no postings)
-    conds = [f.probe for f in filters if f.ranged is None]
+    # Categories fewer than the lists' postings meet them too (_categories_met).
+    met = [f.window_meet for f in filters if f.meeting and f.window_meet is not None] if lists else []
+    conds = [f.probe for f in filters if f.ranged is None and not (lists and f.meeting and f.window_meet)]
     if lists:
         first = lists[0]
-        meets = [functools.partial(f.ranged, low, high) for f in ranged if f is not first and f.ranged]
+        meets: list[Meet] = [
+            functools.partial(f.ranged, low, high) for f in ranged if f is not first and f.ranged
+        ]
+        meets += [window_meet(low, high) for window_meet in met]
         assert first.ranged is not None
         conds.append(first.ranged(low, high, PaperRow.pk.expression, meets))
     else:

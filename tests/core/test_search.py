@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -288,6 +289,57 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
     finally:
         event.remove(SQLEngine, "before_cursor_execute", seen)
     assert sum(n > 3 for n in found) >= 4, found  # pages of several steps, not only empty ones
+
+
+@pytest.mark.parametrize("meeting", [False, True])
+def test_a_category_fewer_than_the_authors_meets_them_in_windows_with_the_same_answers(
+    store: Engine, monkeypatch: pytest.MonkeyPatch, meeting: bool
+) -> None:
+    """SQLite: in windows, a category with fewer postings than the author's is a condition on
+    the author's postings (its keys in the window's range, from paper_categories) instead of
+    a probe of each candidate's row; the answers are the same under every plan, and with
+    windows forced, the statements show which form ran."""
+    queries = [
+        "search author:Grohs cat:cs.LG",
+        "search author:Wang cat:cs.CL",
+        "search author:Wang cat:math",  # an archive: every math.*
+        "search author:Grohs cat:hep-ph",  # none
+        'search author:"P. Grohs" cat:math.NA',
+        "search author:Wang cat:cs.CL,math -representation",
+    ]
+    expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
+    assert sum(bool(v) for v in expected.values()) >= 4
+    met = search_module._categories_met
+
+    def forced(session: Any, filters: Any, counted: Any) -> Any:
+        if meeting:
+            return [dataclasses.replace(f, meeting=f.window_meet is not None) for f in filters]
+        return met(session, filters, {})  # no list counted: none meets
+
+    monkeypatch.setattr(search_module, "_categories_met", forced)
+    for q in queries:
+        assert [p.id for p in store.search(q, limit=50)] == expected[q], q
+        assert [p.id for p in store.search(q, limit=2)] == expected[q][:2], q
+    if store.db.engine.dialect.name != "sqlite":
+        return
+    _lists_past_the_windows(monkeypatch, window_first=3)
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 0)  # nor the category alone
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(SQLEngine, "before_cursor_execute", seen)
+    try:
+        for q in queries:
+            statements.clear()
+            assert [p.id for p in store.search(q, limit=50)] == expected[q], q
+            windows = [s for s in statements if "paper_author_index MATCH" in s and "ix_papers_key_date" in s]
+            inside = [s for s in windows if "paper_categories.paper_pk BETWEEN" in s]
+            probed = [s for s in windows if "category_terms" in s]
+            assert windows and (inside and not probed if meeting else probed and not inside), (q, windows)
+    finally:
+        event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
 def test_a_small_category_beside_authors_drives_after_one_window(
