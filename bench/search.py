@@ -3,9 +3,10 @@
 The corpus is generated from the real records in tests/fixtures/corpus (bench/corpus.py,
 fixed seed) as an arxiv-metadata-oai-snapshot JSON-lines file, then loaded the way a lab
 back-fills: `academichub fetch --source snapshot.jsonl`, in a child process whose wall time
-and peak memory are measured. Then 40 queries of each of 12 shapes (surname, full name, word,
+and peak memory are measured. Then 40 queries of each of 13 shapes (surname, full name, word,
 phrase, category + word, exclusion, since:, id, a category or archive alone, an author beside
-a word or phrase, a word beside a phrase, an author or a category without a word), drawn at random from the corpus's records, go
+a word or phrase, a word beside a phrase, an author or a category without a word, an author
+beside a category), drawn at random from the corpus's records, go
 through the path a slash command takes — parse, query, platform-neutral reply
 (`engine.handle`) — on SQLite and on PostgreSQL; each shape's p50 / p95 / max is printed.
 Beside them, the text queries answered by LIKE scans of the same store (the same query: its
@@ -142,6 +143,7 @@ SHAPES = (
     "author + text",
     "word + phrase",
     "list - word",
+    "author + cat",
 )
 PER_SHAPE = 40
 
@@ -230,6 +232,8 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         "word + phrase": lambda: f'search {word()} "{phrase()}"',
         # An author's or a category's papers without a word: no word wanted, so the excluded
         # word's postings are all the store has to test them by.
+        # A surname and a category of another paper: as likely to meet as the corpus makes them.
+        "author + cat": lambda: f"search author:{name().split()[-1]} cat:{category()}",
         "list - word": lambda: (
             (f"author {name().split()[-1]}" if rng.random() < 0.5 else f"cat {category()}") + f" -{word()}"
         ),
