@@ -38,6 +38,12 @@ VALID = [
     ("cat math since:7d", Command("cat", Filters(categories=("math",), since_days=7))),
     ("cat cs.lg stat.ml", Command("cat", Filters(categories=("cs.LG", "stat.ML")))),
     ("cat cond-mat.MES-HALL", Command("cat", Filters(categories=("cond-mat.mes-hall",)))),
+    # A comma list, as `cat:` takes one; only where every item is a category.
+    ("cat cs.CL,cs.CV", Command("cat", Filters(categories=("cs.CL", "cs.CV")))),
+    (
+        "cat cs.cl, math -Synthesis",
+        Command("cat", Filters(categories=("cs.CL", "math"), exclude=("Synthesis",))),
+    ),
     (
         'search operator learning "shared representation" -survey',
         Command(
@@ -138,6 +144,7 @@ ERRORS = [
     ("author P.", "no name"),
     ("cat:", "needs a category"),
     ("cat maths", "not an arXiv category"),
+    ("cat cs.LG,maths", "not an arXiv category"),
     ("search cat:maths", "not an arXiv category"),
     ("since:xyz", "not a time span"),
     ("search since:99999y", "not a time span"),

@@ -136,9 +136,10 @@ def _take_categories(positional: list[_Token], builder: _Builder) -> list[_Token
     """Bare tokens that are categories; the others stay search terms."""
     rest = []
     for token in positional:
-        cat = None if token.quoted else normalize_category(token.value)
-        if cat:
-            builder.categories.append(cat)
+        # `cat cs.CL,cs.CV` as `cat:cs.CL,cs.CV` is written: a list, if every item is a category.
+        items = [] if token.quoted else [normalize_category(c) for c in token.value.split(",") if c.strip()]
+        if items and all(items):
+            builder.categories += [c for c in items if c]
         else:
             rest.append(token)
     if not builder.categories:
