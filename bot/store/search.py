@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 import math
 import typing
 import unicodedata
@@ -202,7 +203,7 @@ class _Filter:
     # SQLite exclusions: which of some keys hold an excluded term (each key sought in the
     # doclists); with `stepwise`, the plan tests each step of candidates by it (_run) instead
     # of the probe, which reads every excluded posting.
-    among: Callable[[Sequence[int]], Select[Any]] | None = None
+    among: Callable[[Sequence[int], bool], Select[Any]] | None = None
     stepwise: bool = False
     # SQLite categories: their postings between two keys, as a condition a window's first list
     # meets before any row is read; with `meeting`, windows use it instead of the probe.
@@ -334,8 +335,14 @@ def _text_filter(
             # (`search -model`, `cat:math -model`, `search -the` at a million papers).
             return key.not_in(select(_FTS.c.rowid).where(unwanted, _FTS.c.rowid.between(low, high)))
 
-        def among(keys: Sequence[int]) -> Select[Any]:
-            return select(_FTS.c.rowid).where(unwanted, _FTS.c.rowid.in_(keys))
+        def among(keys: Sequence[int], read: bool) -> Select[Any]:
+            # Sought at each key, or (`read`) their postings read from the lowest key to the
+            # highest, each looked up among the keys (`+ 0`: not a constraint FTS5 seeks by).
+            rowid = _FTS.c.rowid
+            if not read:
+                return select(rowid).where(unwanted, rowid.in_(keys))
+            listed = (rowid + 0).in_(_json_keys(json.dumps(list(keys))))
+            return select(rowid).where(unwanted, rowid.between(min(keys), max(keys)), listed)
 
         everywhere = PaperRow.pk.not_in(select(_FTS.c.rowid).where(unwanted))
         excluded = _fts5_index_terms([token for term in negative for token in lexemes.plain_words(term)])
@@ -433,14 +440,15 @@ def _exclusions_by_step(session: Session, filters: list[_Filter], candidates: in
     """The filters, with exclusions tested a step of candidates at a time (`stepwise`) where
     seeking at most `candidates` keys in their doclists costs less than reading them whole
     (EXCLUDE_MICROS). A step is tested only once it is read, so a page usually costs a few
-    dozen seeks; `candidates` bounds the case where the exclusion rejects nearly all."""
+    dozen seeks; `candidates` bounds the case where the exclusion rejects nearly all. Windows
+    with no list of postings (_windowed) read the exclusions by key range still."""
     out = []
     for f in filters:
         if f.among is not None and f.terms:
             if f.leaves is None:
                 f.leaves = tuple(_doclist_leaves(session, t) for t in f.terms)
             if candidates * len(f.terms) * SEEK_MICROS < EXCLUDE_MICROS * sum(f.leaves):
-                f = dataclasses.replace(f, probe=true(), ranged=None, stepwise=True)
+                f = dataclasses.replace(f, probe=true(), stepwise=True)
         out.append(f)
     return out
 
@@ -994,6 +1002,10 @@ def _windowed(
     # seeking a window's last paper by OFFSET walks the date index (22 ms for the last).
     keys = session.execute(select(func.max(PaperRow.pk))).scalar() or 0
     size = size or WINDOW_FIRST  # (read here: WINDOW_FIRST is set by tests)
+    if not any(f.ranged is not None and f.drive is not None for f in filters):
+        # No list's postings to test a step of: exclusions read by each window's key range
+        # (`cat cs -the`, which nearly every paper holds: 570 ms a step at a time).
+        filters = [dataclasses.replace(f, stepwise=False) if f.stepwise else f for f in filters]
     while True:
         bottom = session.execute(newest.offset(size - 1).limit(1)).one_or_none() if size <= keys else None
         final = bottom is None
@@ -1072,8 +1084,10 @@ def _window_query(
     conds = [f.probe for f in filters if f.ranged is None and not (lists and f.meeting and f.window_meet)]
     if lists:
         first = lists[0]
-        meets: list[Meet] = [
-            functools.partial(f.ranged, low, high) for f in ranged if f is not first and f.ranged
+        meets: list[Meet] = [  # (exclusions tested a step at a time are not met: _run tests them)
+            functools.partial(f.ranged, low, high)
+            for f in ranged
+            if f is not first and f.ranged and not f.stepwise
         ]
         meets += [window_meet(low, high) for window_meet in met]
         assert first.ranged is not None
@@ -1179,7 +1193,7 @@ def _run(
     """Run the query, keeping only rows whose authors really match (the index narrows, names
     decide) and whose text holds the phrases the keys only narrowed (PostgreSQL)."""
     keeps = [f.keep for f in filters if f.keep is not None]
-    rejects = [f.among for f in filters if f.stepwise and f.among is not None]
+    rejects = [f for f in filters if f.stepwise and f.among is not None]
     if not spec.authors and not keeps and not rejects:
         if query.get_execution_options().get(_BY_KEY_DATE):  # the page's keys, then their rows
             return _rows_in_order(
@@ -1222,7 +1236,7 @@ def _run(
             ):
                 passed.append(row.pk)
         if rejects and passed:
-            unwanted = {pk for among in rejects for pk in session.execute(among(passed)).scalars()}
+            unwanted = {pk for f in rejects for pk in session.execute(_rejected(f, passed)).scalars()}
             passed = [pk for pk in passed if pk not in unwanted]
         winners += passed[: want - len(winners)]
         if len(rows) < step:
@@ -1231,9 +1245,20 @@ def _run(
     return _rows_in_order(session, winners[:want])
 
 
+def _rejected(f: _Filter, keys: list[int]) -> Select[Any]:
+    """Which of these candidates hold an excluded term: each sought, or, where a step holds more
+    candidates than that is worth (an exclusion rejecting nearly all of a list counted only to
+    a cap, `cat cs -the`), the exclusion's postings read across the step's keys instead — each
+    step then costs at most one reading of them."""
+    assert f.among is not None and f.leaves is not None
+    read = len(keys) * len(f.terms) * SEEK_MICROS > LEAF_MICROS * sum(f.leaves)
+    return f.among(keys, read)
+
+
 def _of_keys(query: Select[Any], pks: list[int]) -> Select[Any]:
-    """The query's columns for these keys of `papers`, by key, in no order."""
-    return select(*query.selected_columns).where(PaperRow.pk.in_(pks))
+    """The query's columns for these keys of `papers`, by key, in no order (SQLite: as one JSON
+    array, since a step can hold more keys than a statement takes parameters)."""
+    return select(*query.selected_columns).where(PaperRow.pk.in_(_json_keys(json.dumps(pks))))
 
 
 def _rows_in_order(session: Session, pks: list[int]) -> list[Paper]:

@@ -246,14 +246,16 @@ def test_excluded_words_alone_take_what_the_words_leave(store: Engine) -> None:
         assert ids(store, query, limit=500) == expected and expected, query
 
 
-@pytest.mark.parametrize("stepwise", [False, True])
+@pytest.mark.parametrize("form", ["whole", "sought", "read by step"])
 def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alike(
-    store: Engine, monkeypatch: pytest.MonkeyPatch, stepwise: bool
+    store: Engine, monkeypatch: pytest.MonkeyPatch, form: str
 ) -> None:
     """SQLite: excluded words beside an author or a category either read their postings whole
-    (a NOT IN) or test each step of candidates by seeking them (EXCLUDE_MICROS decides): the
-    same pages, a page at a time too, in every plan; sought, no statement reads the excluded
+    (a NOT IN) or test each step of candidates (EXCLUDE_MICROS decides), by seeking them or,
+    for a step too large for that (LEAF_MICROS), by reading the postings across its keys: the
+    same pages, a page at a time too, in every plan; by step, no statement reads the excluded
     postings whole."""
+    stepwise = form != "whole"
     if store.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's FTS5 exclusions")
     queries = [
@@ -266,8 +268,10 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
     ]
     scope = {q: q.split(" -")[0] for q in queries}
     monkeypatch.setattr(search_module, "EXCLUDE_MICROS", 10**9 if stepwise else 0)
+    monkeypatch.setattr(search_module, "LEAF_MICROS", 0 if form == "read by step" else 10**9)
     statements: list[str] = []
     found: list[int] = []
+    stepped = 0
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(" ".join(statement.split()))
@@ -277,9 +281,15 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
         for q in queries:
             statements.clear()
             whole = [p.id for p in store.search(q, limit=500)]
-            read_whole = [s for s in statements if "NOT IN (SELECT papers_fts.rowid" in s]
+            # (windows with no list of postings read exclusions by key range: `rowid BETWEEN`)
+            whole_form = r"NOT IN \(SELECT papers_fts.rowid [^()]* MATCH \?\)"
+            read_whole = [s for s in statements if re.search(whole_form, s)]
             sought = [s for s in statements if re.search(r"papers_fts.rowid IN \(", s)]
-            assert (not read_whole and sought) if stepwise else (read_whole and not sought), (q, statements)
+            read = [s for s in statements if re.search(r"papers_fts.rowid BETWEEN .* json_each", s)]
+            by_step = {"whole": [], "sought": sought, "read by step": read}[form]
+            others = [s for kind, s in (("sought", sought), ("read by step", read)) if kind != form]
+            assert not (stepwise and read_whole) and not any(others), (q, statements)
+            stepped += bool(by_step)
             wanted = {p.id for p in store.search(scope[q], limit=500)}
             for term in q.split(" -")[1:]:
                 wanted -= {p.id for p in store.search(f"search {term}", limit=500)}
@@ -289,6 +299,7 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
     finally:
         event.remove(SQLEngine, "before_cursor_execute", seen)
     assert sum(n > 3 for n in found) >= 4, found  # pages of several steps, not only empty ones
+    assert bool(stepped) == stepwise  # (in every plan some query has a list to test a step of)
 
 
 @pytest.mark.parametrize("meeting", [False, True])
