@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +131,21 @@ def store(engine: Engine, tmp_path: Path) -> Engine:
 
 def ids(engine: Engine, text: str, limit: int = 20) -> set[str]:
     return {p.id for p in engine.search(text, limit=limit)}
+
+
+@contextlib.contextmanager
+def _statements() -> Iterator[list[str]]:
+    """Every SQL statement any engine runs inside the block, its whitespace collapsed."""
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(SQLEngine, "before_cursor_execute", seen)  # the store reads on an engine of its own
+    try:
+        yield statements
+    finally:
+        event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
 def test_author_surname_matches_forms_not_longer_names(store: Engine) -> None:
@@ -269,15 +286,9 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
     scope = {q: q.split(" -")[0] for q in queries}
     monkeypatch.setattr(search_module, "EXCLUDE_MICROS", 10**9 if stepwise else 0)
     monkeypatch.setattr(search_module, "LEAF_MICROS", 0 if form == "read by step" else 10**9)
-    statements: list[str] = []
     found: list[int] = []
     stepped = 0
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(SQLEngine, "before_cursor_execute", seen)
-    try:
+    with _statements() as statements:
         for q in queries:
             statements.clear()
             whole = [p.id for p in store.search(q, limit=500)]
@@ -296,8 +307,6 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
             assert set(whole) == wanted, q
             assert [p.id for p in store.search(q, limit=3)] == whole[:3], q
             found.append(len(whole))
-    finally:
-        event.remove(SQLEngine, "before_cursor_execute", seen)
     assert sum(n > 3 for n in found) >= 4, found  # pages of several steps, not only empty ones
     assert bool(stepped) == stepwise  # (in every plan some query has a list to test a step of)
 
@@ -335,13 +344,7 @@ def test_a_category_fewer_than_the_authors_meets_them_in_windows_with_the_same_a
         return
     _lists_past_the_windows(monkeypatch, window_first=3)
     monkeypatch.setattr(search_module, "DRIVE_BELOW", 0)  # nor the category alone
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(SQLEngine, "before_cursor_execute", seen)
-    try:
+    with _statements() as statements:
         for q in queries:
             statements.clear()
             assert [p.id for p in store.search(q, limit=50)] == expected[q], q
@@ -349,8 +352,6 @@ def test_a_category_fewer_than_the_authors_meets_them_in_windows_with_the_same_a
             inside = [s for s in windows if "paper_categories.paper_pk BETWEEN" in s]
             probed = [s for s in windows if "category_terms" in s]
             assert windows and (inside and not probed if meeting else probed and not inside), (q, windows)
-    finally:
-        event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
 def test_a_small_category_beside_authors_drives_after_one_window(
@@ -612,13 +613,7 @@ def test_a_windows_lists_meet_before_any_row_is_read(store: Engine, monkeypatch:
     assert expected[queries[0]] and expected[queries[3]] and not expected[queries[5]]
     monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 0)  # windows, never a drive
     monkeypatch.setattr(search_module, "AUTHORS_DRIVE_BELOW", 0)
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(SQLEngine, "before_cursor_execute", seen)
-    try:
+    with _statements() as statements:
         for first in (1, 10**6):  # windows of one paper and more, or one holding the store
             monkeypatch.setattr(search_module, "WINDOW_FIRST", first)
             for q in queries:
@@ -632,8 +627,6 @@ def test_a_windows_lists_meet_before_any_row_is_read(store: Engine, monkeypatch:
                     # every list past the first is a condition on the first's postings
                     assert len(met) == lists - 1, (q, w)
                     assert "papers.pk + ? IN" not in w, (q, w)
-    finally:
-        event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
 def test_a_driving_list_is_sorted_by_the_key_date_index_not_its_rows(
@@ -657,13 +650,7 @@ def test_a_driving_list_is_sorted_by_the_key_date_index_not_its_rows(
     expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
     monkeypatch.undo()
     assert all(expected[q] for q in queries)
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
-    event.listen(SQLEngine, "before_cursor_execute", seen)
-    try:
+    with _statements() as statements:
         for q, named in queries.items():
             statements.clear()
             assert [p.id for p in store.search(q, limit=50)] == expected[q], q
@@ -674,8 +661,6 @@ def test_a_driving_list_is_sorted_by_the_key_date_index_not_its_rows(
                 "WHERE linked_to IS NULL AND pk IN (1, 2, 3) ORDER BY sort_date DESC, pk DESC"
             ).all()
         assert any("COVERING INDEX ix_papers_key_date" in str(row) for row in plan), plan
-    finally:
-        event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
 def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_cost(
