@@ -354,6 +354,35 @@ def test_a_category_fewer_than_the_authors_meets_them_in_windows_with_the_same_a
             assert windows and (inside and not probed if meeting else probed and not inside), (q, windows)
 
 
+def test_a_category_meets_an_authors_windows_only_when_known_to_be_few_enough(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: a category meets the author's postings below CATEGORY_MEETS_BELOW times their
+    count; one counted only to DRIVE_BELOW is counted on up to that bound, or up to
+    CATEGORY_COUNT_CAP, past which it is not known to be fewer and is probed (`author:Liu
+    cat:cs` met every `cs` posting of each window: 149 ms)."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's windows")
+    spec = spec_for(parse("search author:Wang cat:cs"), dt.date(2026, 12, 4))
+    with store.db.reading() as session:
+        filters = search_module._filters(session, spec, [])
+        cat = next(i for i, f in enumerate(filters) if f.window_meet is not None)
+        author = next(i for i, f in enumerate(filters) if f.ranged is not None)
+        in_cs = search_module._capped_count(session, filters[cat].estimate, 10**6)
+        assert in_cs > 8
+
+        def meets(counted_cat: int, authors: int) -> bool:
+            met = search_module._categories_met(session, filters, {cat: counted_cat, author: authors})
+            return met[cat].meeting
+
+        monkeypatch.setattr(search_module, "CATEGORY_MEETS_BELOW", 2)
+        assert meets(in_cs, in_cs) and not meets(in_cs, in_cs // 2)  # counted exactly: below 2×
+        monkeypatch.setattr(search_module, "DRIVE_BELOW", 4)  # so 4 means "4 or more"
+        assert meets(4, in_cs) and not meets(4, in_cs // 2)  # counted on
+        monkeypatch.setattr(search_module, "CATEGORY_COUNT_CAP", in_cs - 1)
+        assert not meets(4, in_cs)  # past the cap: not known to be fewer
+
+
 def test_a_small_category_beside_authors_drives_after_one_window(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
