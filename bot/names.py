@@ -310,7 +310,7 @@ def parse_author_query(text: str) -> AuthorQuery:
     # An author's given names are matched piece by piece (`_pieces`: "Jean-Pierre" is jean and
     # pierre, "J.-P." is j and p), so the query's are split alike: kept whole, "jean-pierre"
     # was compatible with no piece, and `author "Jean-Pierre Serre"` missed Jean-Pierre Serre.
-    given = [p for t in given for p in t.split("-") if p]
+    given = list(_pieces_of(tuple(given)))
     return AuthorQuery(text=text, required=tuple(dict.fromkeys(required + particles)), given=tuple(given))
 
 

@@ -96,6 +96,11 @@ def normalize_category(text: str) -> str | None:
     return f"{archive}.{subject.lower() if archive in ('cond-mat', 'physics') else subject.upper()}"
 
 
+def category_items(value: str) -> list[str]:
+    """The items of a comma list of categories (`math.NA,cs.LG`), blanks left out."""
+    return [c for c in value.split(",") if c.strip()]
+
+
 def _category(text: str) -> str:
     cat = normalize_category(text)
     if cat is None:
@@ -169,7 +174,7 @@ class _Builder:
         if token.key == "author":
             self.authors.append(author_name(token.value))
         elif token.key == "cat":
-            cats = [c for c in token.value.split(",") if c.strip()] or [token.value]  # cat:math.NA,cs.LG
+            cats = category_items(token.value) or [token.value]  # cat:math.NA,cs.LG
             self.categories.extend(_category(c) for c in cats)
         elif token.key == "keyword":
             if not (phrase := _phrase(token.value)):

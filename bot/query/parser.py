@@ -18,6 +18,7 @@ from bot.query.lexer import (
     _lex,
     _Token,
     author_name,
+    category_items,
     clean_text,
     normalize_category,
 )
@@ -137,7 +138,7 @@ def _take_categories(positional: list[_Token], builder: _Builder) -> list[_Token
     rest = []
     for token in positional:
         # `cat cs.CL,cs.CV` as `cat:cs.CL,cs.CV` is written: a list, if every item is a category.
-        items = [] if token.quoted else [normalize_category(c) for c in token.value.split(",") if c.strip()]
+        items = [] if token.quoted else [normalize_category(c) for c in category_items(token.value)]
         if items and all(items):
             builder.categories += [c for c in items if c]
         else:
