@@ -109,11 +109,13 @@ NAMES_DECIDE_BELOW = 1000
 # keys: 53 ms sought) read.
 SEEK_MICROS = 20
 LEAF_MICROS = 75
+KEEP_MICROS = 250
+SKIP_LEAVES = 16
 # SQLite: excluded words beside an author or a category (no words wanted) are a NOT IN of
 # their postings, which SQLite reads whole into a temporary table, ~300 µs a leaf (`model`,
 # 794,083 papers, 352 leaves: 108 ms; `lattice`, 2,058: 0.3). Where seeking each candidate in
 # their doclists costs less (SEEK_MICROS), the candidates are tested a step at a time instead
-# (_exclusions_by_step): `author Geva -Models`, 376 papers that all hold it, 220 ms -> ~10.
+# (_exclusions_by_step): `author Geva -Models`, 376 papers that all hold it, 220 ms -> 50.
 EXCLUDE_MICROS = 300
 # SQLite: a category beside an author's postings, in windows, meets them below this many times
 # their number, and is probed on the candidates' rows above (_categories_met). Each way,
@@ -122,8 +124,6 @@ EXCLUDE_MICROS = 300
 # (618 and 287,464) 100 against 31, `author:Landrieu cat:cs.LG` 57 against 28.
 CATEGORY_MEETS_BELOW = 8
 CATEGORY_COUNT_CAP = 50_000  # counted no further (~0.1 µs a posting: ~5 ms)
-KEEP_MICROS = 250
-SKIP_LEAVES = 16
 # SQLite: where the first two windows of an author beside words found part of a page, the
 # two meet among the newest papers, and the rest of the page is likely in the next window
 # (32,000 papers): it is read before the lists are read whole. Each query both ways in random
@@ -407,6 +407,14 @@ def _doclist_leaves(session: Session, term: str) -> int:
     return int(session.execute(_LEAVES, {"term": b"0" + term.encode()}).scalar_one())
 
 
+def _leaves(session: Session, f: _Filter) -> tuple[int, ...]:
+    """Each of the filter's terms' doclist leaves, read once (a filter's cost is asked again by
+    the drive that follows a read-on, and by each step of exclusions)."""
+    if f.leaves is None:
+        f.leaves = tuple(_doclist_leaves(session, t) for t in f.terms)
+    return f.leaves
+
+
 def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
     """Whether seeking each of `keys` keys in the filter's doclists costs less than reading
     them whole (SEEK_MICROS, LEAF_MICROS, KEEP_MICROS, SKIP_LEAVES). The terms are taken as an
@@ -414,9 +422,7 @@ def _seeking_is_cheaper(session: Session, keys: int, f: _Filter) -> bool:
     estimate: such queries are rare)."""
     if f.seek is None or not f.terms:
         return False
-    if f.leaves is None:  # (asked again by the drive that follows a read-on)
-        f.leaves = tuple(_doclist_leaves(session, t) for t in f.terms)
-    leaves = f.leaves
+    leaves = _leaves(session, f)
     rarest = min(leaves)
     walked = sum(min(n, SKIP_LEAVES * rarest) for n in leaves)
     seeking = keys * len(f.terms) * SEEK_MICROS
@@ -457,11 +463,9 @@ def _exclusions_by_step(session: Session, filters: list[_Filter], candidates: in
     with no list of postings (_windowed) read the exclusions by key range still."""
     out = []
     for f in filters:
-        if f.among is not None and f.terms:
-            if f.leaves is None:
-                f.leaves = tuple(_doclist_leaves(session, t) for t in f.terms)
-            if candidates * len(f.terms) * SEEK_MICROS < EXCLUDE_MICROS * sum(f.leaves):
-                f = dataclasses.replace(f, probe=true(), stepwise=True)
+        seeks = candidates * len(f.terms) * SEEK_MICROS
+        if f.among is not None and f.terms and seeks < EXCLUDE_MICROS * sum(_leaves(session, f)):
+            f = dataclasses.replace(f, probe=true(), stepwise=True)
         out.append(f)
     return out
 
@@ -1093,8 +1097,8 @@ def _window_query(
     ranged = [f for f in filters if f.ranged is not None]
     lists = [f for f in ranged if f.drive is not None]  # (exclusions alone have no postings)
     # Categories fewer than the lists' postings meet them too (_categories_met).
-    met = [f.window_meet for f in filters if f.meeting and f.window_meet is not None] if lists else []
-    conds = [f.probe for f in filters if f.ranged is None and not (lists and f.meeting and f.window_meet)]
+    met = [f.window_meet for f in filters if lists and f.meeting and f.window_meet is not None]
+    conds = [f.probe for f in filters if f.ranged is None and f.window_meet not in met]
     if lists:
         first = lists[0]
         meets: list[Meet] = [  # (exclusions tested a step at a time are not met: _run tests them)
