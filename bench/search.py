@@ -230,10 +230,10 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         # A word and a phrase from two papers: as likely to meet as the corpus makes them,
         # and where they do not, every list must be read to say so.
         "word + phrase": lambda: f'search {word()} "{phrase()}"',
-        # An author's or a category's papers without a word: no word wanted, so the excluded
-        # word's postings are all the store has to test them by.
         # A surname and a category of another paper: as likely to meet as the corpus makes them.
         "author + cat": lambda: f"search author:{name().split()[-1]} cat:{category()}",
+        # An author's or a category's papers without a word: no word wanted, so the excluded
+        # word's postings are all the store has to test them by.
         "list - word": lambda: (
             (f"author {name().split()[-1]}" if rng.random() < 0.5 else f"cat {category()}") + f" -{word()}"
         ),
