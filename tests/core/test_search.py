@@ -533,14 +533,8 @@ def test_words_read_on_to_the_authors_count_are_not_read_again(
             read_on.append((n, f.read))
         return n
 
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
     monkeypatch.setattr(search_module, "_postings_count", count)
-    event.listen(SQLEngine, "before_cursor_execute", seen)
-    try:
+    with _statements() as statements:
         for q in queries:
             read_on.clear()
             statements.clear()
@@ -550,8 +544,6 @@ def test_words_read_on_to_the_authors_count_are_not_read_again(
             assert len(json.loads(part.postings)) == grohs and part.last == max(json.loads(part.postings))
             driven = [s for s in statements if "json_each" in s and "paper_author_index" in s]
             assert driven and "rowid BETWEEN" in driven[-1], (q, statements[-3:])
-    finally:
-        event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
 def test_postings_read_on_again_start_past_the_last_read(store: Engine) -> None:
@@ -560,10 +552,6 @@ def test_postings_read_on_again_start_past_the_last_read(store: Engine) -> None:
     out as a reading from the first key would: the same count, the same keys."""
     if store.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's FTS5 postings")
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
 
     def keys(f: Any) -> list[int]:
         with store.db.reading() as session:
@@ -574,16 +562,13 @@ def test_postings_read_on_again_start_past_the_last_read(store: Engine) -> None:
         everything = search_module._postings_count(session, whole, 10**6)
         assert everything >= 4
         stepped = search_module._text_filter(session, ["representation"], [], [])
-        event.listen(SQLEngine, "before_cursor_execute", seen)
-        try:
+        with _statements() as statements:
             assert search_module._postings_count(session, stepped, 2) == 2
             assert stepped.read is not None and stepped.read.count == 2
             statements.clear()
             assert search_module._postings_count(session, stepped, 1) == 1
             assert statements == []  # known: nothing read
             assert search_module._postings_count(session, stepped, 10**6) == everything
-        finally:
-            event.remove(SQLEngine, "before_cursor_execute", seen)
     assert len(statements) == 1 and "papers_fts.rowid > ?" in statements[0], statements
     assert keys(stepped) == keys(whole)
 
@@ -714,13 +699,7 @@ def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_co
     expected = {q: [p.id for p in store.search(q, limit=50)] for q in queries}
     assert expected[queries[1]] and expected[queries[2]] and not expected[queries[5]]
     _lists_past_the_windows(monkeypatch, window_first=1)
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(SQLEngine, "before_cursor_execute", seen)  # the store reads on an engine of its own
-    try:
+    with _statements() as statements:
         for seeks, leaf in ((-1, 1), (1, 0)):  # seeking costs nothing / reading costs nothing
             monkeypatch.setattr(search_module, "SEEK_MICROS", seeks)
             monkeypatch.setattr(search_module, "LEAF_MICROS", leaf)
@@ -733,8 +712,6 @@ def test_words_beside_an_author_are_sought_at_its_keys_or_read_whole_by_their_co
                 assert sought == (seeks < 0), (q, seeks, driven)
                 if sought and ('"' in q or "-" in q):  # the words first, then the expression
                     assert any("CASE WHEN (EXISTS" in s for s in driven), q
-    finally:
-        event.remove(SQLEngine, "before_cursor_execute", seen)
 
 
 def _kernels_in_small_leaves(engine: Engine, tmp_path: Path) -> None:
