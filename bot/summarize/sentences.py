@@ -9,42 +9,65 @@ from bot.models import Paper
 from bot.summarize.base import TLDR_MAX_CHARS
 from bot.summarize.text import clean_latex, split_sentences, trim
 
-_CONTRIBUTION_CUES = re.compile(
+
+class _Cue:
+    """A cue pattern (written in lower case), looked for in a lower-cased sentence.
+
+    Most cues start each alternative at a word boundary (`\\bwe …|\\bthis paper …`); a pattern
+    that starts with `\\b`, or searched with IGNORECASE, makes `re` try every alternative at
+    every character (20-40 µs a sentence for the long ones, most of a TL;DR's cost). The same
+    pattern without its `\\b`s begins with plain letters, which `re` skips ahead to; each place
+    it matches is then checked by the whole pattern, anchored there. Dropping a `\\b` only
+    widens what matches, so no place the whole pattern matches is skipped."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._exact = re.compile(pattern)
+        self._rough = re.compile(pattern.replace(r"\b", ""))
+
+    def found(self, lowered: str) -> bool:
+        """Whether the pattern occurs in `lowered` (text already lower-cased)."""
+        search, exact, start = self._rough.search, self._exact.match, 0
+        while (rough := search(lowered, start)) is not None:
+            if exact(lowered, rough.start()):
+                return True
+            start = rough.start() + 1
+        return False
+
+
+_CONTRIBUTION_CUES = _Cue(
     r"\b(?:we|this (?:paper|work|article|note))\s+(?:also\s+|then\s+|first\s+|further\s+|here\s+)?"
     r"(?:propose|introduce|present|develop|prove|establish|derive|design|construct|formulate|"
     r"release|generali[sz]e)s?\b|我们提出|本文提出|提出了|证明了",
-    re.IGNORECASE,
 )
 # "This review outlines …", "This paper first starts from X and reports Y": the document speaking.
-_SELF_REFERENCE = re.compile(
+_SELF_REFERENCE = _Cue(
     r"\bthis (?:paper|work|article|review|survey|note|study|chapter|thesis)\b(?:\s+\S+){0,10}?\s+"
     r"(?:outlines?|reports?|proposes?|presents?|introduces?|offers?|reviews?|surveys?|provides?|"
     r"develops?|establishes?|proves?|shows?|summari[sz]es?)\b",
-    re.IGNORECASE,
 )
-_RESULT_CUES = re.compile(
+# ("Our results show" is found by "results show": an optional "our " in front would only make
+# every character a place the pattern may start.)
+_RESULT_CUES = _Cue(
     r"\b(?:we|this (?:paper|work))\s+(?:also\s+|then\s+|first\s+|further\s+)?"
     r"(?:show|demonstrate|obtain|find|achieve|report|provide|give)s?\b"
     r"|\b(?:achieves?|outperforms?|surpass(?:es)?|state-of-the-art|is proved|are proved)\b"
-    r"|\b(?:our )?(?:results|experiments|findings|evaluations?|analysis) (?:show|demonstrate|indicate|reveal|"
+    r"|\b(?:results|experiments|findings|evaluations?|analysis) (?:show|demonstrate|indicate|reveal|"
     r"confirm|suggest)s?\b|结果表明|实验表明|优于|显著提高",
-    re.IGNORECASE,
 )
-_WEAK_CUES = re.compile(
+_WEAK_CUES = _Cue(
     r"\b(?:we|this (?:paper|work|study|article))\s+"
     r"(?:stud(?:y|ies)|consider|investigate|address|analy[sz]e|examine|explore|focus|revisit|argue)s?\b"
     r"|本文研究|我们研究",
-    re.IGNORECASE,
 )
-_BACKGROUND = re.compile(
+_BACKGROUND = _Cue(
     r"\b(?:has|have) (?:attracted|gained|received|drawn|become)|\bis (?:an? )?(?:important|crucial|"
     r"fundamental|essential|key|central|challenging|critical|popular|widely)|\bare (?:important|crucial|"
     r"widely|increasingly)|\b(?:growing|increasing|recent) (?:interest|attention|years|advances)|"
     r"\bremains? (?:a |an )?(?:challeng|open|difficult|unclear)|\bexisting (?:methods|approaches|work)|"
     r"\bhowever\b|\bplay(?:s)? an? (?:important|key|crucial)|\barise naturally|近年来|受到.*关注",
-    re.IGNORECASE,
 )
-_AGENCY = re.compile(r"\bwe\s+[a-z]+|\bour (?:method|approach|framework|model|algorithm)s?\b|我们", re.I)
+_AGENCY = _Cue(r"\bwe\s+[a-z]+|\bour (?:method|approach|framework|model|algorithm)s?\b|我们")
 _NUMERIC_RESULT = re.compile(r"\d+(?:\.\d+)?\s?(?:%|×|x\b|times\b|-fold)")
 _FRAMING = re.compile(
     r"^(?:in this (?:paper|work|article|note|letter|study|manuscript)(?:,[^,]{0,80})?|here(?:in)?|"
@@ -60,42 +83,41 @@ _DATELINE = re.compile(
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"^(?:finally|lastly|in (?:closing|conclusion)|to conclude|we conclude)\b", re.I)
-_CAVEAT = re.compile(
+_CAVEAT = _Cue(
     r"\bfuture (?:work|research|directions?|studies)|\blimitations?\b|\bopen (?:challenges|problems|"
     r"questions|issues)|\bchallenges (?:involved|ahead|that remain|remain)|\b(?:identify|discuss|"
     r"highlight|outline) (?:the |several |key |some )?(?:remaining )?(?:challenges|limitations|open)|"
     r"\boutlook\b|\bfurther (?:work|research) is needed",
-    re.IGNORECASE,
 )
-_BOILERPLATE = re.compile(
+_BOILERPLATE = _Cue(
     r"https?://|\bgithub\.com|\bcode (?:and [a-z]+ )?(?:is|are|will be) (?:publicly |freely |made )?"
     r"(?:available|released)|\b(?:is|are) (?:publicly )?available (?:at|online|on)\b|\baccepted (?:at|to|by|"
     r"for)\b|\bto appear in\b|©|\bcopyright\b|\bsponsored by\b|\bfunded by\b|\bthis (?:version|preprint)\b",
-    re.IGNORECASE,
 )
 
 
 def score_sentence(sentence: str, position: int) -> float:
     """How likely a sentence states the paper's contribution or result."""
+    lowered = sentence.lower()
     score = 0.0
     strong = True
-    if _CONTRIBUTION_CUES.search(sentence):
+    if _CONTRIBUTION_CUES.found(lowered):
         score += 3.5
-    elif _RESULT_CUES.search(sentence) or _SELF_REFERENCE.search(sentence):
+    elif _RESULT_CUES.found(lowered) or _SELF_REFERENCE.found(lowered):
         score += 3.0
-    elif _WEAK_CUES.search(sentence):
+    elif _WEAK_CUES.found(lowered):
         score, strong = score + 1.5, False
-    elif _AGENCY.search(sentence):
+    elif _AGENCY.found(lowered):
         score += 2.0  # "we integrate X", "our method does Y": what the authors did
     else:
         strong = False
     if _NUMERIC_RESULT.search(sentence):
         score += 1.0
-    if _BACKGROUND.search(sentence):
+    if _BACKGROUND.found(lowered):
         score -= 2.0
     if not strong and _FRAMING.match(sentence):
         score -= 0.5  # "In this paper we study X" only restates the topic
-    score -= _penalty(sentence)
+    score -= _penalty(sentence, lowered)
     if position == 0 and score <= 0:
         score -= 0.5
     if len(sentence) < 40:
@@ -103,14 +125,14 @@ def score_sentence(sentence: str, position: int) -> float:
     return score - 0.05 * position
 
 
-def _penalty(sentence: str) -> float:
+def _penalty(sentence: str, lowered: str) -> float:
     """What speaks against a sentence as the summary: notices, datelines, caveats, closing words."""
     penalty = 0.0
-    if _BOILERPLATE.search(sentence):
+    if _BOILERPLATE.found(lowered):
         penalty += 4.0
     if _DATELINE.match(sentence):
         penalty += 3.5
-    if _CAVEAT.search(sentence):
+    if _CAVEAT.found(lowered):
         penalty += 2.5
     if _CLOSING.match(sentence):
         penalty += 0.75
@@ -168,4 +190,5 @@ def _statement(title: str, abstract: str) -> tuple[str, bool]:
 
 
 def _states(sentence: str) -> bool:
-    return bool(_CONTRIBUTION_CUES.search(sentence) or _SELF_REFERENCE.search(sentence))
+    lowered = sentence.lower()
+    return _CONTRIBUTION_CUES.found(lowered) or _SELF_REFERENCE.found(lowered)

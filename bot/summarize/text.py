@@ -58,15 +58,17 @@ _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9$\\\u3400-\u9fff])|
 @lru_cache(maxsize=16384)  # a day's abstracts are cleaned for TL;DRs, themes and briefing sentences
 def clean_latex(text: str) -> str:
     """Turn common LaTeX in arXiv abstracts into readable plain text."""
-    s = _DROP_CMD_RE.sub("", text)
-    s = re.sub(r"\\[()\[\]]", "", s)  # \( \) \[ \] math delimiters
-    for _ in range(3):  # nested {…} unwrap from the inside out
-        s = _TEXT_CMD_RE.sub(r"\1", s)
-        s = _FRAC_RE.sub(r"\1/\2", s)
-        s = _SCRIPT_RE.sub(r"\1\2", s)
-    s = s.replace("\\%", "%").replace("\\&", "&").replace("\\_", "_").replace("\\$", "\uff04")
-    s = s.replace("\\{", "{").replace("\\}", "}").replace("\\,", " ").replace("\\ ", " ")
-    s = _CMD_RE.sub(lambda m: _GREEK.get(m.group(1), m.group(1)) + " ", s)
+    s = text
+    if "\\" in s:  # commands (most abstracts have none; `x^{2}` alone loses its braces below)
+        s = _DROP_CMD_RE.sub("", s)
+        s = re.sub(r"\\[()\[\]]", "", s)  # \( \) \[ \] math delimiters
+        for _ in range(3):  # nested {…} unwrap from the inside out
+            s = _TEXT_CMD_RE.sub(r"\1", s)
+            s = _FRAC_RE.sub(r"\1/\2", s)
+            s = _SCRIPT_RE.sub(r"\1\2", s)
+        s = s.replace("\\%", "%").replace("\\&", "&").replace("\\_", "_").replace("\\$", "\uff04")
+        s = s.replace("\\{", "{").replace("\\}", "}").replace("\\,", " ").replace("\\ ", " ")
+        s = _CMD_RE.sub(lambda m: _GREEK.get(m.group(1), m.group(1)) + " ", s)
     s = s.replace("$", "").replace("{", "").replace("}", "").replace("~", " ").replace("\uff04", "$")
     s = re.sub(r"\s+([,.;:)])", r"\1", s)
     return _SPACE_RE.sub(" ", s).strip()

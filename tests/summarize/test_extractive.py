@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from bot.models import Paper
-from bot.summarize import BRIEFING_MAX_CHARS, TLDR_MAX_CHARS, ExtractiveSummarizer
+from bot.summarize import BRIEFING_MAX_CHARS, TLDR_MAX_CHARS, ExtractiveSummarizer, sentences
 from bot.summarize.extractive import clean_latex, split_sentences, trim
+from tests.corpus import LISTING_DAYS, listing_papers, snapshot_papers
 from tests.summarize.conftest import entries_for, load_papers
 
 CITE_RE = re.compile(r"\[(\d+)\]")
@@ -151,3 +153,49 @@ def test_briefing_in_chinese_and_for_a_single_paper() -> None:
     text = ExtractiveSummarizer().briefing(entries, "zh") or ""
     assert text.startswith("今日摘要共 1 篇论文") and "[1]" in text
     assert ExtractiveSummarizer().briefing([], "en") is None
+
+
+def _cues() -> list[tuple[str, Any]]:
+    return [(name, cue) for name, cue in vars(sentences).items() if isinstance(cue, sentences._Cue)]
+
+
+def test_every_cue_finds_what_its_whole_pattern_finds_in_every_real_sentence() -> None:
+    """The cues look for their pattern without its `\\b`s first and check each place found:
+    the answer must be the plain case-insensitive search's, on every sentence of the corpus."""
+    cues = _cues()
+    assert len(cues) == 8
+    texts = [p.abstract for day in LISTING_DAYS for p in listing_papers(day)] + [
+        p.abstract for p in snapshot_papers()
+    ]
+    found = dict.fromkeys((name for name, _ in cues), 0)
+    for abstract in texts:
+        for sentence in split_sentences(clean_latex(abstract)):
+            lowered = sentence.lower()
+            for name, cue in cues:
+                plain = re.search(cue.pattern, sentence, re.IGNORECASE) is not None
+                assert cue.found(lowered) == plain, (name, sentence)
+                found[name] += plain
+    assert all(count >= 20 for count in found.values()), found  # each cue was put to the test
+
+
+@pytest.mark.parametrize(
+    ("cue", "text", "expected"),
+    [
+        ("_CONTRIBUTION_CUES", "HERE WE PROPOSE a method", True),
+        ("_CONTRIBUTION_CUES", "a new way we propose", True),
+        ("_CONTRIBUTION_CUES", "awe proposes nothing", False),  # "we" inside a word
+        ("_CONTRIBUTION_CUES", "twe propose, and then we propose", True),  # a later place counts
+        ("_CONTRIBUTION_CUES", "本文提出一种新方法", True),  # no word boundary in Chinese
+        ("_RESULT_CUES", "Our results show gains", True),
+        ("_RESULT_CUES", "the results shown", False),  # "show" must end a word
+        ("_BACKGROUND", "However, it fails", True),
+        ("_BACKGROUND", "whoever tries", False),
+        ("_BOILERPLATE", "see:https://x.org", True),
+        ("_BOILERPLATE", "Code is available at our site", True),
+        ("_AGENCY", "jawe are", False),
+    ],
+)
+def test_a_cue_matches_at_word_starts_in_any_case(cue: str, text: str, expected: bool) -> None:
+    pattern: sentences._Cue = getattr(sentences, cue)
+    assert pattern.found(text.lower()) is expected
+    assert (re.search(pattern.pattern, text, re.IGNORECASE) is not None) is expected
