@@ -13,6 +13,13 @@ from bot.summarize.sanitize import clean_briefing, clean_tldr, plain_text
 
 log = logging.getLogger(__name__)
 
+# A quick answer's extractive TL;DRs for this many papers or fewer are made in place (~0.35 ms
+# a paper) and remembered by the process: a read and a write of the cache cost ~0.55 ms, and
+# a search would take the store's write lock only to cache them. More (a digest's preview of
+# hundreds) go through the cache.
+MADE_IN_PLACE = 8
+_MADE_LIMIT = 4096  # remembered TL;DRs (the memo is emptied when it holds more)
+
 
 class SummaryService:
     """Summarises each paper once per (summarizer key, language), however many channels post it.
@@ -27,6 +34,7 @@ class SummaryService:
         self.primary = primary
         self.fallback = fallback
         self.cache = cache
+        self._made: dict[tuple[str, str, str, str], str] = {}  # (language, id, title, abstract)
 
     def tldrs_for(self, papers: Sequence[Paper], language: str) -> dict[str, str]:
         """A non-empty plain-text TL;DR for every paper (by id)."""
@@ -40,13 +48,16 @@ class SummaryService:
         return out
 
     def cached_or_extractive(self, papers: Sequence[Paper], language: str) -> dict[str, str]:
-        """TL;DRs for a quick answer (`/papers search`): cached model text, else extractive; no requests."""
+        """TL;DRs for a quick answer (`/papers search`): cached model text, else extractive; no
+        requests. A few papers' extractive TL;DRs are made in place (MADE_IN_PLACE)."""
         unique = list({p.id: p for p in papers}.values())
         out: dict[str, str] = {}
         if self.primary is not None:
             out.update(_model_tldrs(self.cache.get([p.id for p in unique], self.primary.cache_key, language)))
         missing = [p for p in unique if p.id not in out]
-        if missing:
+        if len(missing) <= MADE_IN_PLACE:
+            out.update(self._in_place(missing, language))
+        else:
             out.update(self._from_fallback(missing, language))
         return out
 
@@ -106,6 +117,18 @@ class SummaryService:
         if fresh:
             self.cache.put(fresh, key, language)
         return {**found, **fresh}
+
+    def _in_place(self, papers: list[Paper], language: str) -> dict[str, str]:
+        """Extractive TL;DRs made here (or remembered from an earlier answer), not cached."""
+        made = self._made
+        todo = [p for p in papers if (language, p.id, p.title, p.abstract) not in made]
+        if todo:
+            if len(made) + len(todo) > _MADE_LIMIT:
+                made.clear()
+            fresh = _plain(self.fallback.tldrs(todo, language))
+            for p in todo:
+                made[(language, p.id, p.title, p.abstract)] = fresh[p.id]
+        return {p.id: made[(language, p.id, p.title, p.abstract)] for p in papers}
 
 
 def _model_tldrs(texts: dict[str, str]) -> dict[str, str]:

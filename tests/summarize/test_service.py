@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 
 import pytest
 
 from bot.config import Settings
+from bot.models import Paper
 from bot.summarize import (
     BRIEFING_MAX_CHARS,
     TLDR_MAX_CHARS,
@@ -18,6 +20,7 @@ from bot.summarize import (
     build_summary_service,
 )
 from bot.summarize.openai_llm import LLMSummarizer
+from bot.summarize.service import MADE_IN_PLACE
 from tests.fakes.openai_server import FakeOpenAI, data_items
 from tests.summarize.conftest import SleepRecorder, entries_for, load_papers, make_llm
 
@@ -198,3 +201,52 @@ def test_radar_terms_leave_the_llm_briefing_alone(fake_openai: FakeOpenAI) -> No
     briefing = svc.briefing_for(entries_for(papers), "en", radar_terms=["cs.LG", "neural operator"])
     assert briefing == "Model briefing on [1] [2] [3]."
     assert len(fake_openai.requests_of("briefing")) == 1
+
+
+class _CountingCache(MemoryCache):
+    """A MemoryCache that counts its reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, ids: Sequence[str], key: str, language: str) -> dict[str, str]:
+        self.reads += 1
+        return super().get(ids, key, language)
+
+
+class _CountingSummarizer(ExtractiveSummarizer):
+    def __init__(self) -> None:
+        self.made: list[str] = []
+
+    def tldrs(self, papers: Sequence[Paper], language: str) -> dict[str, str]:
+        self.made += [p.id for p in papers]
+        return super().tldrs(papers, language)
+
+
+def test_a_quick_answer_makes_a_few_extractive_tldrs_in_place_once() -> None:
+    """A search's few TL;DRs: no read or write of the cache, the texts the cache would hold,
+    each made once by the process however often it is shown."""
+    papers = load_papers(12)
+    cache, extractive = _CountingCache(), _CountingSummarizer()
+    svc = SummaryService(None, extractive, cache)
+    first = svc.cached_or_extractive(papers[:5], "en")
+    again = svc.cached_or_extractive(papers[3:8], "en")
+    assert (cache.reads, cache.items) == (0, {})
+    assert extractive.made == [p.id for p in papers[:8]]
+    cached = service(None).tldrs_for(papers[:8], "en")  # the cached path's texts
+    assert first | again == cached
+    many = svc.cached_or_extractive(papers, "en")  # more than MADE_IN_PLACE: through the cache
+    assert len(papers) > MADE_IN_PLACE and cache.reads == 1
+    assert many == service(None).tldrs_for(papers, "en")
+    assert {pid for (pid, _, _) in cache.items} == {p.id for p in papers}
+
+
+def test_a_quick_answer_reads_cached_model_tldrs_first(fake_openai: FakeOpenAI) -> None:
+    papers = load_papers(4)
+    cache = _CountingCache()
+    service(make_llm(fake_openai), cache).tldrs_for(papers[:2], "en")
+    quick = service(make_llm(fake_openai), cache).cached_or_extractive(papers, "en")
+    assert [quick[p.id] for p in papers[:2]] == [f"Model TL;DR of {p.id}." for p in papers[:2]]
+    assert_extractive({p.id: quick[p.id] for p in papers[2:]}, papers[2:])
+    assert fake_openai.request_count == 1  # the quick answer asked for nothing
