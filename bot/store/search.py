@@ -1124,6 +1124,11 @@ def _window_query(
         conds.append(or_(date.is_not(None), pk >= key))
     else:
         conds.append(or_(date > day, and_(date == day, pk >= key)))
+        if not lists:
+            # The walk of the date index stops at the window's last date only where the end is
+            # also a range of it: by the OR alone a window short of a page walked on through
+            # every older paper (`cat math -the`: 230 ms a window, the first 0.7).
+            conds.append(PaperRow.sort_date >= day)
     query = _newest_first(select(PaperRow).where(PaperRow.linked_to.is_(None), *_scope(spec), *conds))
     return _sorted_by_key_date(query) if lists else query
 

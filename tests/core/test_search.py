@@ -311,6 +311,41 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
     assert bool(stepped) == stepwise  # (in every plan some query has a list to test a step of)
 
 
+def test_a_window_without_a_list_stops_at_its_last_date(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: windows with no list of postings (a category beside excluded words) walk the
+    date index newest first, and each walk stops at its window's last date: by its OR of
+    (date, key) alone a window that held less than a page walked on through every older paper
+    (`cat math -the`: 230 ms a window at a million papers, 1.7 s in all)."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's windows")
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", 3)
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 0)  # the category too common to drive
+    seen: list[tuple[str, Any]] = []
+
+    def window(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "ORDER BY papers.sort_date DESC" in statement and "NOT IN (SELECT papers_fts.rowid" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(SQLEngine, "before_cursor_execute", window)
+    try:
+        found = {p.id for p in store.search("cat:math -representation", limit=500)}
+    finally:
+        event.remove(SQLEngine, "before_cursor_execute", window)
+    math = {p.id for p in store.search("cat:math", limit=500)}
+    assert found == math - {p.id for p in store.search("search representation", limit=500)}
+    assert found and len(seen) >= 3  # windows of 3, 12, 48 … papers
+    with store.db.engine.connect() as conn:
+        for statement, parameters in seen:
+            plan = " ".join(
+                str(row) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )
+            assert re.search(
+                r"SEARCH papers USING (COVERING )?INDEX ix_papers_sort \(sort_date>\?\)", plan
+            ), plan
+
+
 @pytest.mark.parametrize("meeting", [False, True])
 def test_a_category_fewer_than_the_authors_meets_them_in_windows_with_the_same_answers(
     store: Engine, monkeypatch: pytest.MonkeyPatch, meeting: bool
