@@ -117,6 +117,7 @@ SKIP_LEAVES = 16
 # their doclists costs less (SEEK_MICROS), the candidates are tested a step at a time instead
 # (_exclusions_by_step): `author Geva -Models`, 376 papers that all hold it, 220 ms -> 50.
 EXCLUDE_MICROS = 300
+FIRST_STEP = 50  # _run's first step of driven candidates (then four times the last)
 # SQLite: a category beside an author's postings, in windows, meets them below this many times
 # their number, and is probed on the candidates' rows above (_categories_met). Each way,
 # warm, at a million papers: `author:Wong cat:eess.SP` (4,632 and 5,470) 27 ms met against
@@ -457,17 +458,32 @@ def _categories_met(session: Session, filters: list[_Filter], counted: dict[int,
 
 def _exclusions_by_step(session: Session, filters: list[_Filter], candidates: int) -> list[_Filter]:
     """The filters, with exclusions tested a step of candidates at a time (`stepwise`) where
-    seeking at most `candidates` keys in their doclists costs less than reading them whole
-    (EXCLUDE_MICROS). A step is tested only once it is read, so a page usually costs a few
-    dozen seeks; `candidates` bounds the case where the exclusion rejects nearly all. Windows
+    that costs less, even were every one of at most `candidates` rejected (_stepwise_micros),
+    than reading their postings whole (EXCLUDE_MICROS). A step is tested only once it is read,
+    so a page usually costs a few dozen seeks. Windows
     with no list of postings (_windowed) read the exclusions by key range still."""
     out = []
     for f in filters:
-        seeks = candidates * len(f.terms) * SEEK_MICROS
-        if f.among is not None and f.terms and seeks < EXCLUDE_MICROS * sum(_leaves(session, f)):
-            f = dataclasses.replace(f, probe=true(), stepwise=True)
+        if f.among is not None and f.terms:
+            leaves = sum(_leaves(session, f))
+            if _stepwise_micros(candidates, len(f.terms), leaves) < EXCLUDE_MICROS * leaves:
+                f = dataclasses.replace(f, probe=true(), stepwise=True)
         out.append(f)
     return out
+
+
+def _stepwise_micros(candidates: int, terms: int, leaves: int) -> int:
+    """The most that testing `candidates` for an exclusion a step at a time can cost, were it
+    to reject every one: _run's steps (FIRST_STEP, then four times the last), each sought or
+    read across its keys, whichever costs less (_rejected). Seeking them all was the estimate
+    before: `search cat:q-bio -model -data` (4,136 candidates) then read both words whole,
+    100 ms, where a page takes ~50 seeks."""
+    total, step, left = 0, FIRST_STEP, candidates
+    while left > 0:
+        n = min(step, left)
+        total += min(n * terms * SEEK_MICROS, LEAF_MICROS * leaves)
+        left, step = left - n, step * 4
+    return total
 
 
 def _fts5_range(index: Any, matches: ColumnElement[bool]) -> Ranged:
@@ -1236,7 +1252,7 @@ def _run(
     candidates = typing.cast(Select[Any], query.with_only_columns(PaperRow.pk, PaperRow.authors, *texts))
     keyed = bool(query.get_execution_options().get(_BY_KEY_DATE))
     winners: list[int] = []
-    step, offset = ((want * 3 if keeps else want) if walking else max(want * 4, 50)), 0
+    step, offset = ((want * 3 if keeps else want) if walking else max(want * 4, FIRST_STEP)), 0
     while len(winners) < want:
         if keyed:  # a step's keys in order from the key-date index, then only their rows
             pks = list(

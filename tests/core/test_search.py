@@ -346,6 +346,22 @@ def test_a_window_without_a_list_stops_at_its_last_date(
             ), plan
 
 
+def test_an_exclusion_is_tested_a_step_at_a_time_where_its_steps_cost_less() -> None:
+    """The cost of testing candidates a step at a time, were every one rejected, follows _run's
+    steps (50, 200, 800 …), each sought or read across its keys, whichever costs less; the
+    postings read whole (a NOT IN) cost EXCLUDE_MICROS a leaf."""
+    seek, leaf = search_module.SEEK_MICROS, search_module.LEAF_MICROS
+    assert search_module._stepwise_micros(0, 2, 463) == 0
+    assert search_module._stepwise_micros(40, 2, 463) == 40 * 2 * seek
+    steps = [50, 200, 800, 4136 - 1050]  # the last step holds the rest
+    expected = sum(min(n * 2 * seek, leaf * 463) for n in steps)
+    assert search_module._stepwise_micros(4136, 2, 463) == expected
+    whole = search_module.EXCLUDE_MICROS * 463
+    # `search cat:q-bio -model -data` at a million papers: 4,136 candidates, 463 leaves
+    assert expected < whole < 4136 * 2 * seek  # by step now; seeking them all was the estimate
+    assert search_module._stepwise_micros(300_000, 2, 463) > whole  # `cat cs.LG -model`: whole
+
+
 @pytest.mark.parametrize("meeting", [False, True])
 def test_a_category_fewer_than_the_authors_meets_them_in_windows_with_the_same_answers(
     store: Engine, monkeypatch: pytest.MonkeyPatch, meeting: bool
