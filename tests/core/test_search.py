@@ -321,7 +321,8 @@ def test_a_window_without_a_list_stops_at_its_last_date(
     if store.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's windows")
     monkeypatch.setattr(search_module, "WINDOW_FIRST", 3)
-    monkeypatch.setattr(search_module, "DRIVE_BELOW", 0)  # the category too common to drive
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 0)  # the category too common to drive,
+    monkeypatch.setattr(search_module, "CATEGORY_COUNT_CAP", 1)  # even past the first windows
     seen: list[tuple[str, Any]] = []
 
     def window(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -344,6 +345,42 @@ def test_a_window_without_a_list_stops_at_its_last_date(
             assert re.search(
                 r"SEARCH papers USING (COVERING )?INDEX ix_papers_sort \(sort_date>\?\)", plan
             ), plan
+
+
+@pytest.mark.parametrize("cap", [1, 10**6])
+def test_a_category_beside_exclusions_drives_past_two_windows_below_its_cap(
+    store: Engine, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    """SQLite: excluded words beside a category too common to drive at once read two windows of
+    the newest papers; past them a category of fewer than CATEGORY_COUNT_CAP papers drives, the
+    candidates past the first step tested in one more, and a larger one goes on in windows to
+    the end. The answers are the same either way."""
+    if store.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan")
+    monkeypatch.setattr(search_module, "WINDOW_FIRST", 1)
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 1)
+    monkeypatch.setattr(search_module, "DRIVE_AT_ONCE", 1)
+    monkeypatch.setattr(search_module, "CATEGORY_COUNT_CAP", cap)
+    queries = ["cat:math -the", "cat:hep-ph -the -of", "cat:math -zzzunseen", 'cat:math -"we prove"']
+    drive = (
+        "FROM papers INDEXED BY ix_papers_key_date WHERE papers.linked_to IS NULL "
+        "AND papers.pk IN (SELECT paper_categories"
+    )
+    with _statements() as statements:
+        for q in queries:
+            statements.clear()
+            found = [p.id for p in store.search(q, limit=500)]
+            keys = [s for s in statements if drive in s]
+            scope, *excluded = q.split(" -")
+            expected = {p.id for p in store.search(scope, limit=500)}
+            for term in excluded:
+                expected -= {p.id for p in store.search(f"search {term}", limit=500)}
+            assert set(found) == expected and (expected or "the" in excluded), q
+            statements.clear()
+            assert [p.id for p in store.search(q, limit=1)] == found[:1], q
+            stepped = [s for s in statements if drive in s]
+            # driven below the cap: a first step, then the rest in one
+            assert (bool(keys), len(stepped) <= 2) == (cap > 1, True), (q, statements)
 
 
 def test_an_exclusion_is_tested_a_step_at_a_time_where_its_steps_cost_less() -> None:
