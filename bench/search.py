@@ -3,11 +3,12 @@
 The corpus is generated from the real records in tests/fixtures/corpus (bench/corpus.py,
 fixed seed) as an arxiv-metadata-oai-snapshot JSON-lines file, then loaded the way a lab
 back-fills: `academichub fetch --source snapshot.jsonl`, in a child process whose wall time
-and peak memory are measured. Then 40 queries of each of 13 shapes (surname, full name, word,
+and peak memory are measured. Then 40 queries of each of 14 shapes (surname, full name, word,
 phrase, category + word, exclusion, since:, id, a category or archive alone, an author beside
 a word or phrase, a word beside a phrase, an author or a category without a word, an author
-beside a category), drawn at random from the corpus's records, go
-through the path a slash command takes — parse, query, platform-neutral reply
+beside a category, a category without two or three words of one of its papers), drawn at
+random from the corpus's records, go through the path a slash command takes — parse, query,
+platform-neutral reply
 (`engine.handle`) — on SQLite and on PostgreSQL; each shape's p50 / p95 / max is printed.
 Beside them, the text queries answered by LIKE scans of the same store (the same query: its
 words, phrases, exclusions, categories and date; `search.like_scan`): all 200 on SQLite, 20
@@ -144,6 +145,7 @@ SHAPES = (
     "word + phrase",
     "list - word",
     "author + cat",
+    "cat - words",
 )
 PER_SHAPE = 40
 
@@ -215,6 +217,20 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
             parts.append(f"since:{day()}")
         return "search " + " ".join(parts)
 
+    def category_without_its_words() -> str:
+        """A paper's category (or its archive) without two or three of the paper's own title
+        words: the topics a reader of the category does not want, as likely in it as the
+        corpus makes them. Where they reject most of it, few papers pass."""
+        while True:
+            paper = row()
+            words = list(dict.fromkeys(w.lstrip("-") for w in _title_words(str(paper["title"]))))
+            words = [w for w in words if len(re.sub(r"\W", "", w)) >= 4]
+            if len(words) >= 2:
+                category = str(rng.choice(paper["categories"]))
+                category = category.split(".", 1)[0] if rng.random() < 0.5 else category
+                excluded = rng.sample(words, min(len(words), rng.choice((2, 3))))
+                return f"cat {category} " + " ".join(f"-{w}" for w in excluded)
+
     ids = [paper_id for paper_id, _day in synthetic_ids(papers, newest, SNAPSHOT_SEED)]
     makers = {
         "surname": lambda: f"author {name().split()[-1]}",
@@ -237,6 +253,7 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
         "list - word": lambda: (
             (f"author {name().split()[-1]}" if rng.random() < 0.5 else f"cat {category()}") + f" -{word()}"
         ),
+        "cat - words": category_without_its_words,
     }
     return [(shape, makers[shape]()) for _ in range(PER_SHAPE) for shape in SHAPES]
 
