@@ -939,6 +939,39 @@ def test_a_walk_that_found_part_of_a_page_walks_on_instead_of_driving(
     assert [p.id for p in store.search(f"search {word}", limit=6)] == expected
 
 
+@pytest.mark.parametrize("cap", [1, 10**6])
+def test_a_category_counted_to_its_cap_drives_after_the_walk_when_it_is_countable(
+    store: Engine, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    """PostgreSQL: a category counted to DRIVE_BELOW took for common walked on through every
+    paper when the newest held no page; now it is counted on, and below CATEGORY_COUNT_CAP it
+    drives. The answers are the same either way."""
+    if store.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's walk")
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 1)
+    monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "WALK_PER_GUESS", 0)
+    monkeypatch.setattr(search_module, "PG_WALK_FIRST", 1)
+    monkeypatch.setattr(search_module, "CATEGORY_COUNT_CAP", cap)
+    driven: list[Any] = []
+    driving = search_module._driving
+
+    def spy(session: Any, f: Any) -> Any:
+        driven.append(f)
+        return driving(session, f)
+
+    monkeypatch.setattr(search_module, "_driving", spy)
+    for q in ["cat:math -representation", "cat:hep-ph -model -mass", "cat:math -zzzunseen"]:
+        driven.clear()
+        found = {p.id for p in store.search(q, limit=500)}
+        scope, *excluded = q.split(" -")
+        expected = {p.id for p in store.search(scope, limit=500)}
+        for term in excluded:
+            expected -= {p.id for p in store.search(f"search {term}", limit=500)}
+        assert found == expected and expected, q
+        assert bool(driven) == (cap > 1), q
+
+
 def test_lists_each_common_drive_at_once_when_their_and_is_expected_small(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
