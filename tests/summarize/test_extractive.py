@@ -41,6 +41,20 @@ def test_split_sentences_keeps_abbreviations_and_splits_cjk() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Really?!  Yes. x. . B", ["Really?!", "Yes. x. .", "B"]),  # spaces dropped; `. .` no end
+        ("It is 5.2 percent. 3 of them. (See A.)", ["It is 5.2 percent.", "3 of them.", "(See A.)"]),
+        ("结果。 Then we go. $x$ holds.", ["结果。", "Then we go.", "$x$ holds."]),
+        ("no end at all", ["no end at all"]),
+        ("Ends here.", ["Ends here."]),
+    ],
+)
+def test_sentences_end_at_punctuation_before_a_new_start(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
 def test_trim_cuts_at_a_word_boundary() -> None:
     out = trim("alpha beta gamma delta " * 20, 50)
     assert len(out) <= 50 and out.endswith("…") and not out[:-1].endswith(" ")
