@@ -52,6 +52,13 @@ VALID = [
         ),
     ),
     ('search x -"neural network"', Command("search", Filters(words=("x",), exclude=("neural network",)))),
+    # Stop words alone exclude nothing (`-Loop,and` is two terms, `Loop` and `and`).
+    ('search x -the -"of the" -A', Command("search", Filters(words=("x",)))),
+    (
+        "cat cs.AI -Loop,and -Practice:A",
+        Command("cat", Filters(categories=("cs.AI",), exclude=("Loop", "Practice"))),
+    ),
+    ('search x -"state of the art"', Command("search", Filters(words=("x",), exclude=("state of the art",)))),
     ("operator learning", Command("search", Filters(words=("operator", "learning")))),
     (
         'author:Grohs cat:math.NA since:30d "neural network"',
@@ -152,6 +159,7 @@ ERRORS = [
     ("search", "needs something"),
     ("-", "needs something"),
     ('search ""', "needs something"),
+    ("search -the -of", "needs something"),
     ("search -author:Grohs", "excluded"),
     ("search --verbose", "--share"),
     ("search feed:https://x.org", "radar rule"),

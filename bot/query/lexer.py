@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.names import parse_author_query
 from bot.query.model import _WORD_RE, Filters, usage_error
+from bot.stopwords import stop_words_only
 
 # ---- text cleaning and the lexer --------------------------------------------------------------
 
@@ -162,8 +163,12 @@ class _Builder:
             terms = [p] if (p := _phrase(token.value)) else []
         else:
             terms = _WORD_RE.findall(token.value)
-        target = self.exclude if token.neg else (self.phrases if token.quoted else self.words)
-        target.extend(terms)
+        if token.neg:
+            # Stop words alone exclude nothing: PostgreSQL's keys drop them, and nearly every
+            # paper holds one (`-Loop,and` is `-Loop -and`: `cat cs.AI -Loop,and` found none).
+            self.exclude.extend(t for t in terms if not stop_words_only(t))
+        else:
+            (self.phrases if token.quoted else self.words).extend(terms)
 
     def filter(self, token: _Token) -> None:
         """A key:value filter."""

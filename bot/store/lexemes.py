@@ -41,20 +41,8 @@ import numpy.typing as npt
 import Stemmer
 
 from bot.names import index_keys_of
+from bot.stopwords import STOP_WORDS
 
-# PostgreSQL's english.stop (Snowball's English stop word list), as its `english`
-# configuration drops them: they still take a position, so they break a word pair.
-_STOP_LIST = """
-i me my myself we our ours ourselves you your yours yourself yourselves he him his
-himself she her hers herself it its itself they them their theirs themselves what which
-who whom this that these those am is are was were be been being have has had having do
-does did doing a an the and but if or because as until while of at by for with about
-against between into through during before after above below to from up down in out on
-off over under again further then once here there when where why how all any both each
-few more most other some such no nor not only own same so than too very s t can will
-just don should now
-"""
-STOP_WORDS = frozenset(_STOP_LIST.split())
 STOP = 0  # a stop word's place in a word sequence: it has no key, and pairs skip it
 _EDGE = -1  # between two texts of a document: no pair across it
 _MASK_63 = (1 << 63) - 1

@@ -1357,12 +1357,12 @@ def _excludes_what_it_requires(positive: Sequence[str], negative: Sequence[str])
     """True when an excluded term's words stand together in a wanted word or phrase
     (`Reasoning -reasoning`, `"chain of thought" -thought`): every paper with the one has the
     other, so nothing matches. Either index would read every paper with the word to find that
-    out (3.4 s for `Reasoning -Reasoning` at a million papers on PostgreSQL). Stop words alone
-    are left to the store: PostgreSQL ignores them, FTS5 does not."""
+    out (3.4 s for `Reasoning -Reasoning` at a million papers on PostgreSQL). (The query
+    language drops an excluded term of stop words alone: bot.query.)"""
     wanted = [lexemes.plain_words(term) for term in positive]
     for term in negative:
         words = lexemes.plain_words(term)
-        if not words or all(w in lexemes.STOP_WORDS for w in words):
+        if not words:
             continue
         n = len(words)
         if any(held[i : i + n] == words for held in wanted for i in range(len(held) - n + 1)):
