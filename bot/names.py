@@ -275,10 +275,16 @@ class AuthorQuery:
         """Keys every matching author string has in the index: intersect their postings, then match.
 
         With a given name, the surname's key carries its initial (`wang#j`), which matches
-        `Jianwei Wang`, `J. Wang` and `Wang, J.` alike and skips every other Wang."""
+        `Jianwei Wang`, `J. Wang` and `Wang, J.` alike and skips every other Wang. Each further
+        given name needs a token of its own, so its initial's key is required too: `K. J.
+        Zhang` reads the Zhangs with a K and a J, not every K. Zhang (on PostgreSQL 2 s cold,
+        the name check rejecting nearly all of them)."""
         if not self.given or not self.given[0] or not self.required:
             return list(self.required)
-        return [initial_key(self.required[0], self.given[0][0]), *self.required[1:]]
+        surname = self.required[0]
+        further = [initial_key(surname, g[0]) for g in self.given[1:] if g]
+        keys = [initial_key(surname, self.given[0][0]), *self.required[1:], *further]
+        return list(dict.fromkeys(keys))
 
     @property
     def first_key_choices(self) -> tuple[str, ...]:

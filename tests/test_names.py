@@ -154,6 +154,12 @@ def test_name_parts(author: str, parts: list[str], surname: str, given: list[str
         ("Mosella-Montoro", ["Albert Mosella-Montoro"], ["Albert Mosella"]),
         ("Del Maestro", ["Adrian Del Maestro", "A. Del Maestro"], ["Adrian Maestro"]),
         ("Ludwig van Beethoven", ["Ludwig van Beethoven", "L. van Beethoven"], ["Ludwig Beethoven"]),
+        # Each given name needs a token of its own: its initial's key is required too.
+        (
+            "K. J. Zhang",
+            ["K. J. Zhang", "Kai Jie Zhang", "Kai-Jie Zhang", "Zhang, K. J.", "Jie K. Zhang"],
+            ["Kai Zhang", "Kaijie Zhang", "J. Zhang", "K. Y. Zhang"],
+        ),
     ],
 )
 def test_index_keys_are_keys_every_match_has(query: str, matching: list[str], other: list[str]) -> None:
@@ -166,6 +172,7 @@ def test_index_keys_are_keys_every_match_has(query: str, matching: list[str], ot
         assert not author_matches(parse_author_query(query), author) or not keys <= set(index_keys_of(author))
     assert "wang#j" in parse_author_query("J. Wang").index_keys
     assert parse_author_query("Y. Wang").index_keys == ["wang#y"]  # "y" is an initial, not a particle
+    assert parse_author_query("K. J. Zhang").index_keys == ["zhang#k", "zhang#j"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "P.", "P. C.", "(Vienna)", "🙂", "--"])
@@ -242,6 +249,24 @@ def test_the_author_index_is_sound_for_every_query_that_matches() -> None:
                         assert set(query.index_keys) <= keys, (form, author)
                         assert keys & set(query.first_key_choices), (form, author)
     assert checked > 1000
+    # Two given names, as written and as initials (`Gregory Y. Lip`, `G. Y. Lip`): each is a key.
+    several = 0
+    for author in authors:
+        tokens = author.replace(",", " ").split()
+        for surname in tokens:
+            others = [t for t in tokens if t != surname]
+            if len(others) < 2:
+                continue
+            first, second = others[0], others[1]
+            for form in (f"{first} {second} {surname}", f"{first[0]}. {second[0]}. {surname}"):
+                try:
+                    query = parse_author_query(form)
+                except ValueError:
+                    continue
+                if author_matches(query, author):
+                    several += 1
+                    assert set(query.index_keys) <= set(index_keys_of(author)), (form, author)
+    assert several > 100
 
 
 def test_every_real_author_is_found_by_the_name_as_written() -> None:
