@@ -119,16 +119,23 @@ class SummaryService:
         return {**found, **fresh}
 
     def _in_place(self, papers: list[Paper], language: str) -> dict[str, str]:
-        """Extractive TL;DRs made here (or remembered from an earlier answer), not cached."""
-        made = self._made
-        todo = [p for p in papers if (language, p.id, p.title, p.abstract) not in made]
+        """Extractive TL;DRs made here (or remembered from an earlier answer), not cached. (The
+        answer never reads the memo back: another thread may empty it meanwhile.)"""
+        made, out, todo = self._made, {}, []
+        for p in papers:
+            text = made.get((language, p.id, p.title, p.abstract))
+            if text is None:
+                todo.append(p)
+            else:
+                out[p.id] = text
         if todo:
+            fresh = _plain(self.fallback.tldrs(todo, language))
             if len(made) + len(todo) > _MADE_LIMIT:
                 made.clear()
-            fresh = _plain(self.fallback.tldrs(todo, language))
             for p in todo:
                 made[(language, p.id, p.title, p.abstract)] = fresh[p.id]
-        return {p.id: made[(language, p.id, p.title, p.abstract)] for p in papers}
+            out.update(fresh)
+        return out
 
 
 def _model_tldrs(texts: dict[str, str]) -> dict[str, str]:

@@ -19,6 +19,7 @@ from bot.summarize import (
     SummaryService,
     build_summary_service,
 )
+from bot.summarize import service as service_module
 from bot.summarize.openai_llm import LLMSummarizer
 from bot.summarize.service import MADE_IN_PLACE
 from tests.fakes.openai_server import FakeOpenAI, data_items
@@ -250,3 +251,16 @@ def test_a_quick_answer_reads_cached_model_tldrs_first(fake_openai: FakeOpenAI) 
     assert [quick[p.id] for p in papers[:2]] == [f"Model TL;DR of {p.id}." for p in papers[:2]]
     assert_extractive({p.id: quick[p.id] for p in papers[2:]}, papers[2:])
     assert fake_openai.request_count == 1  # the quick answer asked for nothing
+
+
+def test_the_memo_of_tldrs_made_in_place_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its bound the memo is emptied and filled again; the answers stay whole."""
+    monkeypatch.setattr(service_module, "_MADE_LIMIT", 6)
+    papers = load_papers(12)
+    extractive = _CountingSummarizer()
+    svc = SummaryService(None, extractive, MemoryCache())
+    expected = service(None).tldrs_for(papers, "en")
+    for batch in (papers[:5], papers[5:10], papers[:5], papers[10:]):
+        assert svc.cached_or_extractive(batch, "en") == {p.id: expected[p.id] for p in batch}
+        assert len(svc._made) <= 6
+    assert len(extractive.made) == 5 + 5 + 5 + 2  # the first five were made again after a clear
