@@ -87,6 +87,12 @@ class Channels:
                 return None
             return _info(row, repo.radar_rules(session=session, key=key))
 
+    def language(self, key: str) -> str | None:
+        """The channel's language alone (every `/papers` answer asks: one query, not the radar's
+        two), or None."""
+        with self.db.reading() as session:
+            return repo.channel_language(session=session, key=key)
+
     def all(self, include_left: bool = False) -> list[ChannelInfo]:
         """Every channel and personal radar, with its radar (two queries, however many); without
         the personal radars of members who left unless asked."""

@@ -179,8 +179,7 @@ class CommandRunner:
         return self.summaries.cached_or_extractive(papers, self._language(caller))
 
     def _language(self, caller: Caller) -> str:
-        info = self.channels.info(caller.channel_key)
-        return (info.language if info else None) or self.settings.language
+        return self.channels.language(caller.channel_key) or self.settings.language
 
     def _cmd_author(self, command: Command, caller: Caller) -> Reply:
         return self._answer(command, caller, 0)

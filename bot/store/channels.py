@@ -15,6 +15,11 @@ def get_channel(*, session: Session, key: str) -> ChannelRow | None:
     return session.get(ChannelRow, key)
 
 
+def channel_language(*, session: Session, key: str) -> str | None:
+    """The channel's language (None when it has none, or there is no such channel)."""
+    return session.execute(select(ChannelRow.language).where(ChannelRow.key == key)).scalar()
+
+
 def list_channels(*, session: Session) -> list[ChannelRow]:
     return list(session.execute(select(ChannelRow).order_by(ChannelRow.key)).scalars())
 
