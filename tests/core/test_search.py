@@ -133,6 +133,16 @@ def ids(engine: Engine, text: str, limit: int = 20) -> set[str]:
     return {p.id for p in engine.search(text, limit=limit)}
 
 
+def scope_less_excluded(engine: Engine, query: str) -> set[str]:
+    """What `query` (`scope -term -term …`) should find: the scope's papers less those a search
+    for each excluded term finds."""
+    scope, *excluded = query.split(" -")
+    found = ids(engine, scope, limit=500)
+    for term in excluded:
+        found -= ids(engine, f"search {term}", limit=500)
+    return found
+
+
 @contextlib.contextmanager
 def _statements() -> Iterator[list[str]]:
     """Every SQL statement any engine runs inside the block, its whitespace collapsed."""
@@ -290,7 +300,6 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
         'search author:Grohs cat:cs.LG -"shared representation"',
         "author Wang -learning -language",
     ]
-    scope = {q: q.split(" -")[0] for q in queries}
     monkeypatch.setattr(search_module, "EXCLUDE_MICROS", 10**9 if stepwise else 0)
     monkeypatch.setattr(search_module, "LEAF_MICROS", 0 if form == "read by step" else 10**9)
     found: list[int] = []
@@ -308,10 +317,7 @@ def test_exclusions_beside_a_list_are_sought_a_step_at_a_time_or_read_whole_alik
             others = [s for kind, s in (("sought", sought), ("read by step", read)) if kind != form]
             assert not (stepwise and read_whole) and not any(others), (q, statements)
             stepped += bool(by_step)
-            wanted = {p.id for p in store.search(scope[q], limit=500)}
-            for term in q.split(" -")[1:]:
-                wanted -= {p.id for p in store.search(f"search {term}", limit=500)}
-            assert set(whole) == wanted, q
+            assert set(whole) == scope_less_excluded(store, q), q
             assert [p.id for p in store.search(q, limit=3)] == whole[:3], q
             found.append(len(whole))
     assert sum(n > 3 for n in found) >= 4, found  # pages of several steps, not only empty ones
@@ -383,10 +389,7 @@ def test_a_category_beside_exclusions_drives_past_two_windows_below_its_cap(
             statements.clear()
             found = [p.id for p in store.search(q, limit=500)]
             keys = [s for s in statements if drive in s]
-            scope, *excluded = q.split(" -")
-            expected = {p.id for p in store.search(scope, limit=500)}
-            for term in excluded:
-                expected -= {p.id for p in store.search(f"search {term}", limit=500)}
+            expected = scope_less_excluded(store, q)
             assert set(found) == expected and expected, q
             statements.clear()
             assert [p.id for p in store.search(q, limit=1)] == found[:1], q
@@ -987,10 +990,7 @@ def test_a_category_counted_to_its_cap_drives_after_the_walk_when_it_is_countabl
     for q in ["cat:math -representation", "cat:hep-ph -model -mass", "cat:math -zzzunseen"]:
         driven.clear()
         found = {p.id for p in store.search(q, limit=500)}
-        scope, *excluded = q.split(" -")
-        expected = {p.id for p in store.search(scope, limit=500)}
-        for term in excluded:
-            expected -= {p.id for p in store.search(f"search {term}", limit=500)}
+        expected = scope_less_excluded(store, q)
         assert found == expected and expected, q
         assert bool(driven) == (cap > 1), q
 
