@@ -197,9 +197,10 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
             if pairs:
                 return " ".join(rng.choice(pairs))
 
-    def category() -> str:
-        """One of a paper's categories, or its archive half the time (`cat math`: every math.*)."""
-        category = str(rng.choice(row()["categories"]))
+    def category(paper: dict[str, Any] | None = None) -> str:
+        """One of a paper's categories (a paper drawn, or the one given), or its archive half
+        the time (`cat math`: every math.*)."""
+        category = str(rng.choice((paper or row())["categories"]))
         return category.split(".", 1)[0] if rng.random() < 0.5 else category
 
     def day() -> dt.date:
@@ -226,10 +227,9 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
             words = list(dict.fromkeys(w.lstrip("-") for w in _title_words(str(paper["title"]))))
             words = [w for w in words if len(re.sub(r"\W", "", w)) >= 4]
             if len(words) >= 2:
-                category = str(rng.choice(paper["categories"]))
-                category = category.split(".", 1)[0] if rng.random() < 0.5 else category
+                within = category(paper)
                 excluded = rng.sample(words, min(len(words), rng.choice((2, 3))))
-                return f"cat {category} " + " ".join(f"-{w}" for w in excluded)
+                return f"cat {within} " + " ".join(f"-{w}" for w in excluded)
 
     ids = [paper_id for paper_id, _day in synthetic_ids(papers, newest, SNAPSHOT_SEED)]
     makers = {

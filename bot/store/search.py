@@ -836,7 +836,7 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
     (`"system reasoning"`) read the doclists whole, 15-24 ms. Above 200 postings windows win:
     `"experience learning"` (399) took 20-40 ms to read whole and a few ms in windows, and
     `search Synergy` (4,577) sorted its postings in 15 ms where its first window holds a page."""
-    given = filters
+    given = filters  # as given: a category's drive decides its exclusions again by its own count
     # Each filter's postings, counted once (a category's by its B-tree up to DRIVE_BELOW).
     counted = {
         i: _postings_count(session, f, DRIVE_AT_ONCE) for i, f in enumerate(filters) if f.estimate is not None
