@@ -149,24 +149,39 @@ def _distinct(keys: Keys) -> Keys:
 def holds_phrase(texts: Iterable[str], phrase: str) -> bool:
     """True when one of the texts holds the phrase's words at the phrase's relative positions
     (a stop word in the phrase stands for any one word, as in PostgreSQL's phrase search)."""
+    return phrase_test(phrase)(texts)
+
+
+def phrase_test(phrase: str) -> Callable[[Iterable[str]], bool]:
+    """holds_phrase for one phrase, its words made once: a search checks each of up to
+    thousands of candidates' texts (PostgreSQL's pairs only narrow), and making the phrase's
+    words again for each, then stepping through every word of an abstract in Python, took
+    ~48 µs a candidate (`search "work systematic"`: 1,411 candidates, none holding it)."""
     wanted = words(phrase)
     while wanted and wanted[0] == STOP:
         wanted.pop(0)
     while wanted and wanted[-1] == STOP:
         wanted.pop()
-    if not wanted:  # stop words alone match nothing, as in PostgreSQL
+    first, span = (wanted[0], len(wanted)) if wanted else (STOP, 0)
+    rest = [(i, k) for i, k in enumerate(wanted) if i and k != STOP]
+
+    def holds(texts: Iterable[str]) -> bool:
+        if not span:  # stop words alone match nothing, as in PostgreSQL
+            return False
+        for text in texts:
+            sequence = words(text)
+            start, end = 0, len(sequence) - span + 1  # where the phrase can start
+            while start < end:
+                try:
+                    start = sequence.index(first, start, end)  # the first word's next place
+                except ValueError:
+                    break
+                if all(sequence[start + i] == k for i, k in rest):
+                    return True
+                start += 1
         return False
-    places = [(i, k) for i, k in enumerate(wanted) if k != STOP]
-    first = wanted[0]
-    for text in texts:
-        sequence = words(text)
-        last = len(sequence) - len(wanted)
-        for start, key in enumerate(sequence):
-            if start > last:
-                break
-            if key == first and all(sequence[start + i] == k for i, k in places):
-                return True
-    return False
+
+    return holds
 
 
 # author string -> its keys (~500 bytes), cleared past _AUTHOR_CACHE_LIMIT authors.

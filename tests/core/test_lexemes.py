@@ -91,6 +91,49 @@ def test_holds_phrase_checks_positions_and_lets_a_stop_word_stand_for_any_word()
     assert not lexemes.holds_phrase(("graph neural", "networks"), "graph neural networks")
 
 
+def test_a_phrase_test_made_once_answers_as_a_plain_walk_of_every_word_does() -> None:
+    """phrase_test (the phrase's words made once, its first word found by list.index) against
+    a walk of every position, for phrases cut from the listing's own texts (stop words and all,
+    so a stop word stands for one word) and for pairs of its words put together at random."""
+    import random
+
+    def walked(texts: tuple[str, str], phrase: str) -> bool:
+        wanted = lexemes.words(phrase)
+        while wanted and wanted[0] == lexemes.STOP:
+            wanted.pop(0)
+        while wanted and wanted[-1] == lexemes.STOP:
+            wanted.pop()
+        if not wanted:
+            return False
+        for text in texts:
+            sequence = lexemes.words(text)
+            for start in range(len(sequence) - len(wanted) + 1):
+                window = sequence[start : start + len(wanted)]
+                if all(k == lexemes.STOP or k == w for k, w in zip(wanted, window, strict=True)):
+                    return True
+        return False
+
+    papers = [json.loads(line) for line in LISTING.read_text().splitlines()]
+    texts = [(str(p["title"]), str(p["summary"])) for p in papers]
+    rng = random.Random(5)
+    vocabulary = [w for t in texts for w in t[1].split()]
+    phrases = []
+    for title, abstract in rng.sample(texts, 40):
+        cut = abstract.split()
+        for n in (1, 2, 3, 4):
+            start = rng.randrange(max(1, len(cut) - n))
+            phrases.append(" ".join(cut[start : start + n]))
+        phrases.append(f"{rng.choice(vocabulary)} {rng.choice(vocabulary)}")
+        phrases.append(f"{rng.choice(title.split())} of {rng.choice(vocabulary)}")
+    held = 0
+    for phrase in phrases:
+        test = lexemes.phrase_test(phrase)
+        for pair in rng.sample(texts, 25):
+            assert test(pair) == walked(pair, phrase) == lexemes.holds_phrase(pair, phrase), (phrase, pair)
+            held += walked(pair, phrase)
+    assert held > 40  # phrases cut from a text are found in it
+
+
 def test_author_keys_are_the_name_index_keys_of_every_author() -> None:
     one = lexemes.author_keys(["Philipp Grohs"])
     both = lexemes.author_keys(["Philipp Grohs", "Anna Grohs", "Philipp Grohs"])
