@@ -1348,7 +1348,13 @@ def test_a_walk_that_found_matches_rare_drives_instead_of_walking_every_paper(
     monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
     monkeypatch.setattr(search_module, "WALK_PER_GUESS", 0)
     monkeypatch.setattr(search_module, "PG_WALK_FIRST", 1)
-    monkeypatch.setattr(search_module, "_rare_as_walked", lambda *_: rare)
+    asked: list[tuple[int, int]] = []
+
+    def rare_as_walked(_session: Any, _spec: Any, read: int, walked: int) -> bool:
+        asked.append((read, walked))
+        return rare
+
+    monkeypatch.setattr(search_module, "_rare_as_walked", rare_as_walked)
     driven: list[Any] = []
     driving = search_module._driving
 
@@ -1359,6 +1365,22 @@ def test_a_walk_that_found_matches_rare_drives_instead_of_walking_every_paper(
     monkeypatch.setattr(search_module, "_driving", spy)
     assert [p.id for p in store.search(query, limit=6)] == expected
     assert bool(driven) == rare
+    assert asked and all(read <= walked for read, walked in asked)
+
+
+def test_a_run_tallies_the_candidates_it_read_before_the_phrases_were_checked(store: Engine) -> None:
+    """_run's tally counts every row its statement found, those the phrase check then
+    rejected too: what a drive of the same postings would read."""
+    if store.db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's pairs only narrow a phrase")
+    spec = spec_for(parse('search "neural networks"'), dt.date(2026, 12, 5))
+    with store.db.reading() as session:
+        filters = search_module._filters(session, spec, [*spec.words, *spec.phrases])
+        walk = search_module._query(session, spec, filters, None, newest=10_000)
+        candidates = len(session.execute(walk.with_only_columns(search_module.PaperRow.pk)).all())
+        tally = search_module._Tally()
+        found = search_module._run(session, walk, spec, filters, 10_000, walking=True, tally=tally)
+    assert found and tally.read == candidates >= len(found)
 
 
 def test_matches_are_rare_as_walked_by_their_rate_among_the_papers_walked(
@@ -1388,3 +1410,5 @@ def test_matches_are_rare_as_walked_by_their_rate_among_the_papers_walked(
         asked = len(scopes)
         assert not rare(session, SearchSpec(exclude=("model",)), 0, 10**6)
         assert len(scopes) == asked  # not even planned
+        # An excluded phrase is checked on the rows the walk read, so they were counted.
+        assert rare(session, SearchSpec(exclude=("shared representation",)), 0, 101)
