@@ -1286,7 +1286,7 @@ def test_postgresql_estimates_a_phrase_by_its_rarest_pair(
         return planned(session, query)  # type: ignore[arg-type]
 
     def page(*args: object, **kwargs: object) -> object:
-        counted.append(min(args[3]))  # type: ignore[call-overload]
+        counted.append(min(args[4]))  # type: ignore[call-overload]
         return postgres_page(*args, **kwargs)
 
     postgres_page = search_module._postgres_page
@@ -1350,7 +1350,7 @@ def test_a_walk_that_found_matches_rare_drives_instead_of_walking_every_paper(
     monkeypatch.setattr(search_module, "PG_WALK_FIRST", 1)
     asked: list[tuple[int, int]] = []
 
-    def rare_as_walked(_session: Any, _spec: Any, read: int, walked: int) -> bool:
+    def rare_as_walked(_session: Any, _spec: Any, _words: Any, read: int, walked: int) -> bool:
         asked.append((read, walked))
         return rare
 
@@ -1386,9 +1386,10 @@ def test_a_run_tallies_the_candidates_it_read_before_the_phrases_were_checked(st
 def test_matches_are_rare_as_walked_by_their_rate_among_the_papers_walked(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The rate a walk found matches at, one more counted, across the papers the planner
-    expects in the dates; never with excluded terms, whose rejected candidates a drive reads
-    and a walk never counts."""
+    """The rate a walk read candidates at, one more counted, across the papers the planner
+    expects in the dates. An excluded word is tested by the walk's statement, which then never
+    returns the candidates it rejects, where a drive reads them: with one, the candidates among
+    the papers walked are counted again without it."""
     if store.db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's walk")
     scopes: list[str] = []
@@ -1401,14 +1402,23 @@ def test_matches_are_rare_as_walked_by_their_rate_among_the_papers_walked(
     monkeypatch.setattr(search_module, "DRIVE_BELOW", 100)
     rare = search_module._rare_as_walked
     with store.db.reading() as session:
-        assert rare(session, SearchSpec(), 0, 101)  # ~99 in all: fewer than 100
-        assert not rare(session, SearchSpec(), 0, 100)  # ~100
-        assert rare(session, SearchSpec(), 4, 501)  # 5 in 500: ~99.8
-        assert not rare(session, SearchSpec(), 4, 500)
-        assert rare(session, SearchSpec(since=dt.date(2026, 1, 1)), 0, 101)
+        assert rare(session, SearchSpec(), [], 0, 101)  # ~99 in all: fewer than 100
+        assert not rare(session, SearchSpec(), [], 0, 100)  # ~100
+        assert rare(session, SearchSpec(), [], 4, 501)  # 5 in 500: ~99.8
+        assert not rare(session, SearchSpec(), [], 4, 500)
+        assert rare(session, SearchSpec(since=dt.date(2026, 1, 1)), [], 0, 101)
         assert "sort_date" in scopes[-1]  # the dates' papers
-        asked = len(scopes)
-        assert not rare(session, SearchSpec(exclude=("model",)), 0, 10**6)
-        assert len(scopes) == asked  # not even planned
-        # An excluded phrase is checked on the rows the walk read, so they were counted.
-        assert rare(session, SearchSpec(exclude=("shared representation",)), 0, 101)
+    # The newest 50 papers: how many hold the word (whether or not they hold `model`).
+    newest = {p.id for p in store.find(SearchSpec(), limit=50)}
+    holding = len(ids(store, "search representation", limit=500) & newest)
+    assert holding, "the newest papers hold the word"
+    # None read: rare at DRIVE_BELOW 201 (10,000 × 1 < 201 × 50), not once `holding` are counted.
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 201)
+    word = SearchSpec(words=("representation",))
+    with store.db.reading() as session:
+        assert rare(session, word, ["representation"], 0, 50)
+        # An excluded phrase is checked on the rows the walk read: they were counted already.
+        phrase_less = dataclasses.replace(word, exclude=("shared representation",))
+        assert rare(session, phrase_less, ["representation"], 0, 50)
+        word_less = dataclasses.replace(word, exclude=("model",))
+        assert not rare(session, word_less, ["representation"], 0, 50)
