@@ -27,10 +27,16 @@ from typing import Any
 from bench.common import CACHE, bench_seed, engine_on, machine, percentile
 from bench.corpus import all_rows
 from bench.search import _STOP, CALLER, PG_ADMIN, PG_DB
+from bot.stopwords import stop_words_only
 
 NEWEST = dt.date(2026, 6, 16)  # bench/corpus.py: days walk back from here
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
 _NAME = re.compile(r"[A-Z][\w.'-]* ([A-Z][\w.'-]* )?[A-Z][a-z'-]+")
+
+
+def _searchable(word: str) -> bool:
+    """A word a person would look for alone (the query language drops stop words alone)."""
+    return word.lower() not in _STOP and not stop_words_only(word)
 
 
 class Composer:
@@ -68,7 +74,7 @@ class Composer:
 
     def word(self) -> str:
         while True:
-            words = [w for w in _WORD.findall(self.text()) if w.lower() not in _STOP]
+            words = [w for w in _WORD.findall(self.text()) if _searchable(w)]
             if words:
                 return self.rng.choice(words)
 
@@ -79,7 +85,7 @@ class Composer:
             grams = [
                 words[i : i + n]
                 for i in range(len(words) - n + 1)
-                if words[i].lower() not in _STOP and words[i + n - 1].lower() not in _STOP
+                if _searchable(words[i]) and _searchable(words[i + n - 1])
             ]
             if grams:
                 return " ".join(self.rng.choice(grams))

@@ -59,6 +59,10 @@ VALID = [
         Command("cat", Filters(categories=("cs.AI",), exclude=("Loop", "Practice"))),
     ),
     ('search x -"state of the art"', Command("search", Filters(words=("x",), exclude=("state of the art",)))),
+    # Nor are wanted stop words alone looked for; a phrase keeps its own.
+    ('search model "of the" the', Command("search", Filters(words=("model",)))),
+    ('author Wang "for the"', Command("author", Filters(authors=("Wang",)))),
+    ('search "theory of everything" A', Command("search", Filters(phrases=("theory of everything",)))),
     ("operator learning", Command("search", Filters(words=("operator", "learning")))),
     (
         'author:Grohs cat:math.NA since:30d "neural network"',
@@ -160,6 +164,8 @@ ERRORS = [
     ("-", "needs something"),
     ('search ""', "needs something"),
     ("search -the -of", "needs something"),
+    ('search "In of" for', "needs something"),
+    ('search keyword:"of the"', "needs something"),
     ("search -author:Grohs", "excluded"),
     ("search --verbose", "--share"),
     ("search feed:https://x.org", "radar rule"),

@@ -163,10 +163,13 @@ class _Builder:
             terms = [p] if (p := _phrase(token.value)) else []
         else:
             terms = _WORD_RE.findall(token.value)
+        # A term of stop words alone is dropped, wanted or excluded: PostgreSQL's keys have
+        # none, so it matched nothing there, and FTS5 holds them, so it matched nearly every
+        # paper (`search model "of the"` found nothing on one store and model papers on the
+        # other; `-Loop,and` is `-Loop -and`: `cat cs.AI -Loop,and` found none on SQLite).
+        terms = [t for t in terms if not stop_words_only(t)]
         if token.neg:
-            # Stop words alone exclude nothing: PostgreSQL's keys drop them, and nearly every
-            # paper holds one (`-Loop,and` is `-Loop -and`: `cat cs.AI -Loop,and` found none).
-            self.exclude.extend(t for t in terms if not stop_words_only(t))
+            self.exclude.extend(terms)
         else:
             (self.phrases if token.quoted else self.words).extend(terms)
 
