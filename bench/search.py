@@ -44,6 +44,7 @@ from bot.commands import spec_for
 from bot.engine import Engine
 from bot.models import Caller
 from bot.query import parse
+from bot.stopwords import stop_words_only
 from bot.store.search import like_scan
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -154,7 +155,11 @@ def _title_words(title: str) -> list[str]:
     """A title's words as a person copies them into a query: split at spaces, punctuation and
     all (`Perception,`, `(LLMs)`, `Low-Resource`), quotes aside (they are query syntax)."""
     words = (w.strip("\"'") for w in title.split())
-    return [w for w in words if w.lstrip("-") and re.sub(r"[^A-Za-z-]", "", w).lower() not in _STOP]
+    return [
+        w
+        for w in words
+        if w.lstrip("-") and re.sub(r"[^A-Za-z-]", "", w).lower() not in _STOP and not stop_words_only(w)
+    ]
 
 
 def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
@@ -192,7 +197,10 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
             pairs = [
                 (a, b)
                 for a, b in itertools.pairwise(words)
-                if a.lower() not in _STOP and b.lower() not in _STOP
+                if a.lower() not in _STOP
+                and b.lower() not in _STOP
+                and not stop_words_only(a)
+                and not stop_words_only(b)
             ]
             if pairs:
                 return " ".join(rng.choice(pairs))

@@ -1,7 +1,9 @@
-"""bench.sweep's composed queries: each one the `/papers` language takes, and a seed repeats them."""
+"""The benchmarks' drawn queries (bench.search's shapes, bench.sweep's composed ones): each one the
+`/papers` language takes, and a seed repeats them."""
 
 from __future__ import annotations
 
+from bench.search import SHAPES, queries
 from bench.sweep import Composer
 from bot.query import parse
 
@@ -20,3 +22,14 @@ def test_composed_queries_parse_and_a_seed_repeats_them() -> None:
     kinds = " ".join(q for q, _ in drawn)
     for clause in ("author:", "cat:", ' -"', "since:", "keyword:", ","):
         assert clause in kinds, clause
+
+
+def test_the_search_bench_draws_every_shape_as_queries_the_language_takes() -> None:
+    """A drawn title word or phrase of stop words alone would be a usage error (the language
+    drops such terms): the bench draws none."""
+    for seed in (1, 2, 3):
+        drawn = queries(seed, papers=10_000)
+        assert drawn == queries(seed, papers=10_000)
+        assert {shape for shape, _q in drawn} == set(SHAPES)
+        for _shape, q in drawn:
+            parse(q)
