@@ -808,15 +808,20 @@ def _rare_as_walked(session: Session, spec: SearchSpec, words: Sequence[str], re
     walked, 143 ms. An excluded word is tested by the walk's statement, which never returns a
     candidate holding it, where the drive reads its row: with one, the candidates among the
     papers walked are counted again without the excluded words (`search Language "Gaussian
-    Splatting" -rendering`: the walk passed 111,000 papers, 283 ms)."""
+    Splatting" -rendering`: the walk passed 111,000 papers, 283 ms), only as far as the most
+    that still count as rare (a common list's walk is long, and its candidates soon too many)."""
+    in_scope = select(PaperRow.pk).where(PaperRow.linked_to.is_(None), *_scope(spec))
+    papers = _planned_rows(session, in_scope)
+    most = -(-DRIVE_BELOW * walked // papers) - 1 if papers else walked  # rare: read + 1 < this + 1
+    if read >= most:
+        return False
     kept = tuple(term for term in spec.exclude if _phrase_keys(term)[0] != "word")
     if kept != spec.exclude:
         bare = dataclasses.replace(spec, exclude=kept)
         walk = _query(session, bare, _filters(session, bare, words), None, newest=walked)
-        candidates = walk.with_only_columns(PaperRow.pk).order_by(None).subquery()
+        candidates = walk.with_only_columns(PaperRow.pk).order_by(None).limit(most).subquery()
         read = int(session.execute(select(func.count()).select_from(candidates)).scalar_one())
-    in_scope = select(PaperRow.pk).where(PaperRow.linked_to.is_(None), *_scope(spec))
-    return _planned_rows(session, in_scope) * (read + 1) < DRIVE_BELOW * walked
+    return read < most
 
 
 def _countable(session: Session, f: _Filter) -> bool:
