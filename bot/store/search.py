@@ -934,18 +934,6 @@ def _full_text_page(session: Session, spec: SearchSpec, filters: list[_Filter], 
     categories = [(n, i) for i, n in counted.items() if filters[i].ranged is None]
     if categories and not full_text:
         return _category_beside_exclusions(session, spec, given, min(categories)[1], want)
-    lone = full_text[0] if len(full_text) == 1 else None
-    if lone is not None and filters[lone].count is not None and counted[lone] < DRIVE_BELOW:
-        # An author beside a category or exclusions that the newest windows found rare: past
-        # two windows the author's few postings drive, newest first by the key-date index.
-        # Each further window first walked the date index to its far end (`search author:Adi
-        # cat:cs.CE`, 1,762 and 17,587 papers, none shared: the 512,000th newest paper's key
-        # took 13 ms warm and 206 cold, the whole query 46 ms warm, 190 in a bench run).
-        found, whole = _windowed(session, spec, filters, want, windows=2)
-        if len(found) >= want or whole:
-            return found
-        query, plan = _driven(session, spec, filters, lone, full_text, counted, meet=False)
-        return _run(session, query, spec, plan, want)
     return _windowed(session, spec, filters, want)[0]
 
 
