@@ -978,6 +978,25 @@ def test_a_walk_that_found_part_of_a_page_walks_on_instead_of_driving(
     assert [p.id for p in store.search(f"search {word}", limit=6)] == expected
 
 
+def _walk_one_paper_then_spy_on_drives(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """PostgreSQL's plan as at a million papers, every list common (DRIVE_BELOW 1): the newest
+    paper walked first, then the last decision between walking on and driving; the filters
+    that drove, as they drive."""
+    monkeypatch.setattr(search_module, "DRIVE_BELOW", 1)
+    monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
+    monkeypatch.setattr(search_module, "WALK_PER_GUESS", 0)
+    monkeypatch.setattr(search_module, "PG_WALK_FIRST", 1)
+    driven: list[Any] = []
+    driving = search_module._driving
+
+    def spy(session: Any, f: Any) -> Any:
+        driven.append(f)
+        return driving(session, f)
+
+    monkeypatch.setattr(search_module, "_driving", spy)
+    return driven
+
+
 @pytest.mark.parametrize("cap", [1, 10**6])
 def test_a_category_counted_to_its_cap_drives_after_the_walk_when_it_is_countable(
     store: Engine, monkeypatch: pytest.MonkeyPatch, cap: int
@@ -987,19 +1006,8 @@ def test_a_category_counted_to_its_cap_drives_after_the_walk_when_it_is_countabl
     drives. The answers are the same either way."""
     if store.db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's walk")
-    monkeypatch.setattr(search_module, "DRIVE_BELOW", 1)
-    monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
-    monkeypatch.setattr(search_module, "WALK_PER_GUESS", 0)
-    monkeypatch.setattr(search_module, "PG_WALK_FIRST", 1)
+    driven = _walk_one_paper_then_spy_on_drives(monkeypatch)
     monkeypatch.setattr(search_module, "CATEGORY_COUNT_CAP", cap)
-    driven: list[Any] = []
-    driving = search_module._driving
-
-    def spy(session: Any, f: Any) -> Any:
-        driven.append(f)
-        return driving(session, f)
-
-    monkeypatch.setattr(search_module, "_driving", spy)
     for q in ["cat:math -representation", "cat:hep-ph -model -mass", "cat:math -zzzunseen"]:
         driven.clear()
         found = {p.id for p in store.search(q, limit=500)}
@@ -1361,10 +1369,7 @@ def test_a_walk_that_found_matches_rare_drives_instead_of_walking_every_paper(
     query = 'search learning "neural networks"'
     expected = [p.id for p in store.search(query, limit=6)]
     assert expected
-    monkeypatch.setattr(search_module, "DRIVE_BELOW", 1)
-    monkeypatch.setattr(search_module, "PG_DRIVE_AT_ONCE", 0)
-    monkeypatch.setattr(search_module, "WALK_PER_GUESS", 0)
-    monkeypatch.setattr(search_module, "PG_WALK_FIRST", 1)
+    driven = _walk_one_paper_then_spy_on_drives(monkeypatch)
     asked: list[tuple[int, int]] = []
 
     def rare_as_walked(_session: Any, _spec: Any, _words: Any, read: int, walked: int) -> bool:
@@ -1372,14 +1377,6 @@ def test_a_walk_that_found_matches_rare_drives_instead_of_walking_every_paper(
         return rare
 
     monkeypatch.setattr(search_module, "_rare_as_walked", rare_as_walked)
-    driven: list[Any] = []
-    driving = search_module._driving
-
-    def spy(session: Any, f: Any) -> Any:
-        driven.append(f)
-        return driving(session, f)
-
-    monkeypatch.setattr(search_module, "_driving", spy)
     assert [p.id for p in store.search(query, limit=6)] == expected
     assert bool(driven) == rare
     assert asked and all(read <= walked for read, walked in asked)
