@@ -1140,8 +1140,9 @@ def _windowed(
         # No list's postings to test a step of: exclusions read by each window's key range
         # (`cat cs -the`, which nearly every paper holds: 570 ms a step at a time).
         filters = [dataclasses.replace(f, stepwise=False) if f.stepwise else f for f in filters]
+    store = (str(session.get_bind().engine.url), spec.since, spec.until, keys)
     while True:
-        bottom = session.execute(newest.offset(size - 1).limit(1)).one_or_none() if size <= keys else None
+        bottom = _window_bottom(session, newest, (*store, size)) if size <= keys else None
         final = bottom is None
         if final:  # the window holds every paper in scope, down to the oldest
             bottom = session.execute(oldest).one_or_none()
@@ -1155,6 +1156,28 @@ def _windowed(
         if final or len(found) >= want or windows == 0:
             return found, final
         size *= 4
+
+
+# A window's last paper (date, key) by the store, the dates, the store's highest key and the
+# window's size: the OFFSET that finds it walks the date index (the 512,000th newest paper:
+# 13 ms warm, 206 cold, in each query whose windows reach it: `search author:Adi cat:cs.CE`).
+# Any paper is a sound bound — a window is every paper from the newest down to it, and the
+# last window reads down to the oldest — so a bound found before papers moved in date costs
+# at most a window of another size; a new paper changes the highest key, and with it the entry.
+_BOTTOMS: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+_BOTTOMS_LIMIT = 4096
+
+
+def _window_bottom(session: Session, newest: Select[Any], key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    if key in _BOTTOMS:
+        return _BOTTOMS[key]
+    size = key[-1]
+    row = session.execute(newest.offset(size - 1).limit(1)).one_or_none()
+    bottom = tuple(row) if row is not None else None
+    if len(_BOTTOMS) >= _BOTTOMS_LIMIT:
+        _BOTTOMS.clear()
+    _BOTTOMS[key] = bottom
+    return bottom
 
 
 def _scope_keys(session: Session, spec: SearchSpec) -> tuple[int, int]:
