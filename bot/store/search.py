@@ -1166,11 +1166,13 @@ def _windowed(
 # at most a window of another size; a new paper changes the highest key, and with it the entry.
 _BOTTOMS: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
 _BOTTOMS_LIMIT = 4096
+_UNKNOWN = ("unknown",)  # not remembered (None is: the scope holds fewer papers than the size)
 
 
 def _window_bottom(session: Session, newest: Select[Any], key: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    if key in _BOTTOMS:
-        return _BOTTOMS[key]
+    remembered = _BOTTOMS.get(key, _UNKNOWN)  # one read: another thread may empty it meanwhile
+    if remembered is not _UNKNOWN:
+        return remembered
     size = key[-1]
     row = session.execute(newest.offset(size - 1).limit(1)).one_or_none()
     bottom = tuple(row) if row is not None else None
