@@ -512,7 +512,6 @@ def _postgres_text_filter(
     Excluded words are tested on the row's own array, excluded phrases on its text."""
     terms, pairs = _pg_keys("search_terms"), _pg_keys("search_pairs")
     required: list[int] = []  # words every match holds
-    required_pairs: list[int] = []
     phrases: list[list[int]] = []  # each phrase's pairs
     checked: list[str] = []  # phrases the text must hold (GIN only narrows)
     nothing = False  # a term of stop words alone matches nothing
@@ -520,11 +519,11 @@ def _postgres_text_filter(
         kind, keys = _phrase_keys(term)
         nothing = nothing or kind == "none"
         if kind == "phrase":
-            required_pairs += keys
             phrases.append(keys)
             checked.append(term)
         else:
             required += keys
+    required_pairs = [pair for keys in phrases for pair in keys]
     unwanted: list[ColumnElement[bool]] = []  # exact exclusions, tested by the row's arrays
     unwanted_text: list[str] = []
     # Every match holds each wanted word's key and each word of a wanted phrase.
