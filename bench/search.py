@@ -151,6 +151,11 @@ SHAPES = (
 PER_SHAPE = 40
 
 
+def _searchable(word: str) -> bool:
+    """A word a person would look for alone (the query language drops stop words alone)."""
+    return word.lower() not in _STOP and not stop_words_only(word)
+
+
 def _title_words(title: str) -> list[str]:
     """A title's words as a person copies them into a query: split at spaces, punctuation and
     all (`Perception,`, `(LLMs)`, `Low-Resource`), quotes aside (they are query syntax)."""
@@ -194,14 +199,7 @@ def queries(seed: int, papers: int = 1_000_000) -> list[tuple[str, str]]:
     def phrase() -> str:
         while True:
             words = re.findall(r"[A-Za-z][A-Za-z-]*[A-Za-z]", str(row()["title"]))
-            pairs = [
-                (a, b)
-                for a, b in itertools.pairwise(words)
-                if a.lower() not in _STOP
-                and b.lower() not in _STOP
-                and not stop_words_only(a)
-                and not stop_words_only(b)
-            ]
+            pairs = [(a, b) for a, b in itertools.pairwise(words) if _searchable(a) and _searchable(b)]
             if pairs:
                 return " ".join(rng.choice(pairs))
 

@@ -26,17 +26,11 @@ from typing import Any
 
 from bench.common import CACHE, bench_seed, engine_on, machine, percentile
 from bench.corpus import all_rows
-from bench.search import _STOP, CALLER, PG_ADMIN, PG_DB
-from bot.stopwords import stop_words_only
+from bench.search import CALLER, PG_ADMIN, PG_DB, _searchable
 
 NEWEST = dt.date(2026, 6, 16)  # bench/corpus.py: days walk back from here
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
 _NAME = re.compile(r"[A-Z][\w.'-]* ([A-Z][\w.'-]* )?[A-Z][a-z'-]+")
-
-
-def _searchable(word: str) -> bool:
-    """A word a person would look for alone (the query language drops stop words alone)."""
-    return word.lower() not in _STOP and not stop_words_only(word)
 
 
 class Composer:
