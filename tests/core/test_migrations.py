@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from bot.engine import Engine
 from bot.names import index_keys_of
+from bot.store import lexemes
 from bot.store.db import Database, alembic_config
 from tests.conftest import make_engine, postgres_url, reset_postgres
 from tests.core.test_bulk import SNAPSHOT, assert_indexes_sound
@@ -113,6 +114,48 @@ def test_0008_computes_postgres_search_keys_for_a_loaded_store_and_back() -> Non
     engine = make_engine(url)
     try:
         assert all(before.values())
+        assert {q: [p.id for p in engine.search(q, limit=50)] for q in queries} == before
+    finally:
+        engine.close()
+    db.dispose()
+
+
+def test_0013_marks_postgres_pairs_across_stop_words_for_a_loaded_store_and_back() -> None:
+    """A PostgreSQL store whose pairs did not tell `quark and gluon` from `quark gluon` gets
+    every paper's pairs computed again, as the store computes them now; phrases with and
+    without their stop words answer as before, and a downgrade clears the mark."""
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
+    reset_postgres(url)
+    db = Database(url)
+    db.upgrade()
+    engine = make_engine(url)
+    queries = [
+        f"search {q}"
+        for q in ('"quark gluon"', '"quark and gluon"', '"equation of state"', '"equation state"')
+    ]
+    try:
+        engine.ingest([str(SNAPSHOT)])
+        before = {q: [p.id for p in engine.search(q, limit=50)] for q in queries}
+    finally:
+        engine.close()
+    marked = "SELECT count(*) FROM papers, unnest(search_pairs) AS p WHERE p & (1::bigint << 62) <> 0"
+    command.downgrade(alembic_config(db.engine), "0012")
+    with db.engine.connect() as conn:
+        assert conn.execute(text(marked)).scalar_one() == 0
+    db.upgrade()
+    with db.engine.connect() as conn:
+        assert conn.execute(text(marked)).scalar_one() > 0
+        stored = conn.execute(text("SELECT title, abstract, search_pairs FROM papers")).all()
+        index = conn.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_papers_search'")
+        ).scalar()
+    assert stored and all(pairs == lexemes.document_keys((t, a))[1].tolist() for t, a, pairs in stored)
+    assert index is not None and "search_pairs" in index
+    engine = make_engine(url)
+    try:
+        assert before['search "quark gluon"'] and before['search "equation of state"']
         assert {q: [p.id for p in engine.search(q, limit=50)] for q in queries} == before
     finally:
         engine.close()
