@@ -10,23 +10,24 @@ the keys itself, in the process that parsed the paper, and the database only sto
   dropped, stemmed by Snowball's English stemmer (the algorithm of PostgreSQL's `english`
   configuration); and the category tokens (`catcs0lg9`, category_token);
 * `search_pairs`: each pair of consecutive words within the title or within the abstract,
-  stop words skipped (`state-of-the-art` holds the pair state–art), and marked when stop
-  words stood between them (PAIR_ACROSS): a phrase is found by its pairs, which narrow it to
-  a few candidates, and `holds_phrase` checks their text;
+  stop words skipped (`state-of-the-art` holds the pair state–art), with how many stood
+  between them (none, one, two, or more: PAIR_GAPS): a phrase is found by its pairs, which
+  narrow it to a few candidates, and `holds_phrase` checks their text;
 * `author_keys`: the author index keys (bot.names.index_keys_of).
 
 Queries go through the same functions, so a stored paper and a query always agree on what a
 word is. A key is the first 63 bits of the word's BLAKE2b digest: a collision is as likely as
 two random 63-bit numbers meeting (with a million distinct words, about 1 in 10^7). A pair
-is two 31-bit halves side by side; its rare collisions only widen a candidate set that
-`holds_phrase` narrows again.
+is its gap's two bits and two 30-bit halves side by side; its rare collisions only widen a
+candidate set that `holds_phrase` narrows again.
 
 Pairs skip stop words because phrases hold them: `"paper to code"` or `"state of the art"`
 found by their words alone meant reading every paper with `paper` and `code` (4 s at a
 million papers); by the pair paper–code, a handful. And a pair across stop words is not the
-pair of the same words side by side (migration 0013): `"state art"` took the 179,000 papers
-holding `state of the art` for candidates, the phrase check turned each away, 22 s at a
-million papers; now its candidates are the papers where the two words stand together.
+pair of the same words side by side, nor across as many other stop words (migration 0013):
+`"state art"` took the 179,000 papers holding `state of the art` for candidates, the phrase
+check turned each away, 22 s at a million papers (and so would `"state of art"`); now its
+candidates are the papers where the two words stand together.
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ from bot.names import index_keys_of
 from bot.stopwords import STOP_WORDS
 
 STOP = 0  # a stop word's place in a word sequence: it has no key, and pairs skip it
-# Set in the key of a pair with stop words between its words (`state of the art`'s state–art),
-# clear for words side by side (`state art`): the bit above a pair's two 31-bit halves.
-PAIR_ACROSS = 1 << 62
+# A pair's key tells how many stop words stood between its words: none (`state art`), one
+# (`state of art`), two (`state of the art`), or PAIR_GAPS and more, in the two bits above its
+# two 30-bit halves.
+PAIR_GAPS = 3
 _EDGE = -1  # between two texts of a document: no pair across it
 _MASK_63 = (1 << 63) - 1
 # ASCII punctuation splits words (`cross-consistency`, `$\alpha$`, `LLMs,`). Texts are split
@@ -113,14 +115,13 @@ def plain_words(text: str) -> list[str]:
 
 
 def pair_keys(sequence: Sequence[int]) -> list[int]:
-    """The keys of the pairs of consecutive words of a word sequence, stop words skipped (a
-    pair across stop words has a key of its own: PAIR_ACROSS)."""
+    """The keys of the pairs of consecutive words of a word sequence, stop words skipped (and
+    counted: a pair across one has a key of its own, PAIR_GAPS)."""
     kept = [(i, k) for i, k in enumerate(sequence) if k != STOP]
-    return [_pair(a, b) | (PAIR_ACROSS if j - i > 1 else 0) for (i, a), (j, b) in itertools.pairwise(kept)]
-
-
-def _pair(a: int, b: int) -> int:
-    return ((a >> 32) << 31) | (b >> 32)
+    return [
+        (min(j - i - 1, PAIR_GAPS) << 60) | ((a >> 33) << 30) | (b >> 33)
+        for (i, a), (j, b) in itertools.pairwise(kept)
+    ]
 
 
 Keys = npt.NDArray[np.int64]
@@ -142,8 +143,8 @@ def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[Keys
     sequence = sequence[places]
     terms = _distinct(np.concatenate([sequence[sequence != _EDGE], extra_keys]))
     both = (sequence[:-1] != _EDGE) & (sequence[1:] != _EDGE)
-    across = (np.diff(places) > 1) * np.int64(PAIR_ACROSS)  # where stop words stood between
-    pairs = _distinct((((sequence[:-1] >> 32) << 31) | (sequence[1:] >> 32) | across)[both])
+    gaps = np.minimum(np.diff(places) - 1, PAIR_GAPS) << 60  # the stop words between, as pair_keys
+    pairs = _distinct((gaps | ((sequence[:-1] >> 33) << 30) | (sequence[1:] >> 33))[both])
     return terms, pairs
 
 

@@ -9,9 +9,10 @@ the art"` has the pair state–art. That pair was also the one of `"state art"`,
 phrase of two words side by side took every paper holding them across a stop word for a
 candidate, and the phrase check then turned each away: `search "state art"` read the
 179,000 papers holding `state of the art`, 22 s at a million papers; `search "across wide"`
-(5,609 papers with `across a wide`, none with `across wide`) 4.7 s. Now a pair with stop words
-between its words has its key marked (bot.store.lexemes.PAIR_ACROSS), and a phrase asks for
-the kind it has.
+(5,609 papers with `across a wide`, none with `across wide`) 4.7 s; `"state of art"` would read
+the same 179,000. Now a pair's key holds how many stop words stood between its words (none,
+one, two, or three and more: bot.store.lexemes.PAIR_GAPS), and a phrase asks for the pairs
+it has.
 
 Every stored paper's pairs are computed again here, from its title and abstract, in batches,
 with the search index dropped meanwhile and built once after (as a bulk load does): at a
@@ -32,7 +33,9 @@ _BATCH = 5000
 INDEX = "CREATE INDEX ix_papers_search ON papers USING gin (search_terms, search_pairs, author_keys)"
 
 
-def _repair_pairs() -> None:
+def _repair_pairs(upgrade: bool = True) -> None:
+    import itertools
+
     from bot.store import lexemes  # the keys as the store computes them
 
     conn = op.get_bind()
@@ -45,13 +48,23 @@ def _repair_pairs() -> None:
         if not rows:
             return
         last = rows[-1].pk
-        values = [
-            {"pk": pk, "pairs": lexemes.document_keys((title or "", abstract or ""))[1].tolist()}
-            for pk, title, abstract in rows
-        ]
+        values = []
+        for pk, title, abstract in rows:
+            if upgrade:
+                pairs = lexemes.document_keys((title or "", abstract or ""))[1].tolist()
+            else:
+                sequences = [
+                    [k for k in lexemes.words(t or "") if k != lexemes.STOP] for t in (title, abstract)
+                ]
+                pairs = sorted({_old_pair(a, b) for seq in sequences for a, b in itertools.pairwise(seq)})
+            values.append({"pk": pk, "pairs": pairs})
         conn.exec_driver_sql(
             "UPDATE papers SET search_pairs = CAST(%(pairs)s AS bigint[]) WHERE pk = %(pk)s", values
         )
+
+
+def _old_pair(a: int, b: int) -> int:  # 0008's: two 31-bit halves, stop words skipped unsaid
+    return ((a >> 32) << 31) | (b >> 32)
 
 
 def upgrade() -> None:
@@ -59,6 +72,7 @@ def upgrade() -> None:
         return
     op.execute("DROP INDEX IF EXISTS ix_papers_search")
     _repair_pairs()
+    op.execute("SET LOCAL maintenance_work_mem = '256MB'")  # as a load builds it (bot/store/db.py)
     op.execute(INDEX)
     op.execute("ANALYZE papers")  # the plans start from the pairs' statistics (bot/store/search.py)
 
@@ -66,9 +80,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    # The mark cleared: pairs across stop words and side by side are one key again.
-    op.execute(
-        "UPDATE papers SET search_pairs = ARRAY(SELECT DISTINCT p & ~(1::bigint << 62) "
-        "FROM unnest(search_pairs) AS p ORDER BY 1) WHERE search_pairs <> '{}'"
-    )
+    op.execute("DROP INDEX IF EXISTS ix_papers_search")
+    _repair_pairs(upgrade=False)  # 0008's pairs: no gap said
+    op.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    op.execute(INDEX)
     op.execute("ANALYZE papers")

@@ -69,21 +69,26 @@ def test_pairs_are_consecutive_words_with_stop_words_skipped() -> None:
     assert len(pairs) == 3  # graph-neural, neural-network, network-win ("for the" skipped)
     assert lexemes.pair_keys(lexemes.words("neural networks")) == [pairs[1]]
     assert lexemes.pair_keys(lexemes.words("networks neural")) != [pairs[1]]  # order counts
-    assert lexemes.pair_keys(lexemes.words("networks to win")) == [pairs[2]]  # `for the`, `to`: both across
+    assert lexemes.pair_keys(lexemes.words("networks of the win")) == [pairs[2]]  # `for the`, `of the`: two
 
 
 def test_a_pair_across_stop_words_is_not_the_pair_of_its_words_side_by_side() -> None:
     """`"state art"` must not find every paper saying `state of the art` (179,000 at a
-    million papers, each turned away by the phrase check): the pair across stop words is
-    marked, whatever stop words they are, and a phrase asks for the kind it has."""
-    (beside,) = lexemes.pair_keys(lexemes.words("state art"))
-    (across,) = lexemes.pair_keys(lexemes.words("state-of-the-art"))
-    assert across == beside | lexemes.PAIR_ACROSS and not beside & lexemes.PAIR_ACROSS
-    assert lexemes.pair_keys(lexemes.words("state in art")) == [across]
-    assert lexemes.pair_keys(lexemes.words("of the state, art of")) == [beside]  # punctuation is no word
+    million papers, each turned away by the phrase check), nor `"state of art"`: a pair's key
+    holds how many stop words stood between its words (none, one, two, three or more),
+    whichever they are, and a phrase asks for the pairs it has."""
+
+    def pair(text: str) -> int:
+        (key,) = lexemes.pair_keys(lexemes.words(text))
+        return key
+
+    gaps = [pair("state art"), pair("state of art"), pair("state-of-the-art"), pair("state of the and art")]
+    assert len(set(gaps)) == 4
+    assert pair("state in art") == gaps[1] and pair("state, of the art") == gaps[2]  # punctuation is no word
+    assert pair("state of the and a art") == gaps[3]  # three and more: one kind, the phrase check decides
     _terms, stored = lexemes.document_keys(("Beyond the state of the art", "A state art"))
-    assert set(stored.tolist()) == {across, beside, *lexemes.pair_keys(lexemes.words("beyond the state"))}
-    assert all(0 < key < 1 << 63 for key in stored.tolist())  # a bigint each
+    assert set(stored.tolist()) == {gaps[2], gaps[0], pair("beyond the state")}
+    assert all(0 < key < 1 << 63 for key in gaps + stored.tolist())  # a bigint each
 
 
 def test_a_documents_pairs_are_its_texts_pairs_as_a_phrase_has_them() -> None:
