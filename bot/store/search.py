@@ -1403,9 +1403,10 @@ def _run(
     # with the candidates it must find, and a surname's candidates nearly all match, so a walk
     # asks for a page first (`author Martin`: 9,600 papers walked for 50 candidates, 28 ms);
     # driven postings are sorted whole whatever the step, so they take a bigger one. A phrase's
-    # pairs also find its words across a stop word or a full stop (`quality of evaluation`
-    # for "Quality Evaluation": 2 of the first 6 candidates held it), and each further step of
-    # a walk runs it again from the newest paper, so a walk for a phrase asks for three pages.
+    # pairs also find its words across a full stop (and, before migration 0013, across a stop
+    # word: `quality of evaluation` for "Quality Evaluation", 2 of the first 6 candidates held
+    # it), and each further step of a walk runs it again from the newest paper, so a walk for
+    # a phrase asks for three pages.
     queries = [parse_author_query(a) for a in spec.authors]
     texts = (PaperRow.title, PaperRow.abstract) if keeps else ()
     candidates = typing.cast(Select[Any], query.with_only_columns(PaperRow.pk, PaperRow.authors, *texts))
