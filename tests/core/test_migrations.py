@@ -77,10 +77,9 @@ def test_a_loaded_store_upgrades_in_place(tmp_path: Path) -> None:
     db.dispose()
 
 
-def test_0008_computes_postgres_search_keys_for_a_loaded_store_and_back() -> None:
-    """A PostgreSQL store loaded before 0008 (generated tsvector and pair columns, the author
-    table) gains the search keys in place, every stored paper computed; the answers to phrase,
-    word, category and author searches stay the same, and a downgrade restores the old columns."""
+def _postgres_loaded_at_head(queries: list[str]) -> tuple[str, Database, dict[str, list[str]]]:
+    """A PostgreSQL store at head with the real snapshot loaded: its URL, its Database, and
+    the ids each query finds (up to 50), for a migration down and up again to keep."""
     url = postgres_url()
     if url is None:
         pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
@@ -88,12 +87,19 @@ def test_0008_computes_postgres_search_keys_for_a_loaded_store_and_back() -> Non
     db = Database(url)
     db.upgrade()
     engine = make_engine(url)
-    queries = ['search "magnetic field"', "search quantum", "author Balázs", "cat:hep-ph calculation"]
     try:
         engine.ingest([str(SNAPSHOT)])
-        before = {q: [p.id for p in engine.search(q, limit=50)] for q in queries}
+        return url, db, {q: [p.id for p in engine.search(q, limit=50)] for q in queries}
     finally:
         engine.close()
+
+
+def test_0008_computes_postgres_search_keys_for_a_loaded_store_and_back() -> None:
+    """A PostgreSQL store loaded before 0008 (generated tsvector and pair columns, the author
+    table) gains the search keys in place, every stored paper computed; the answers to phrase,
+    word, category and author searches stay the same, and a downgrade restores the old columns."""
+    queries = ['search "magnetic field"', "search quantum", "author Balázs", "cat:hep-ph calculation"]
+    url, db, before = _postgres_loaded_at_head(queries)
     command.downgrade(alembic_config(db.engine), "0007")  # the old columns, computed by PostgreSQL
     listed = "SELECT column_name FROM information_schema.columns WHERE table_name = 'papers'"
     with db.engine.connect() as conn:
@@ -125,22 +131,9 @@ def test_0013_counts_the_stop_words_in_postgres_pairs_for_a_loaded_store_and_bac
     """A PostgreSQL store whose pairs did not tell `quark and gluon` from `quark gluon` gets
     every paper's pairs computed again, as the store computes them now; phrases with and
     without their stop word answer as before, and a downgrade computes 0008's pairs again."""
-    url = postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL tests skipped: set TEST_DATABASE_URL")
-    reset_postgres(url)
-    db = Database(url)
-    db.upgrade()
-    engine = make_engine(url)
-    queries = [
-        f"search {q}"
-        for q in ('"quark gluon"', '"quark and gluon"', '"equation of state"', '"equation state"')
-    ]
-    try:
-        engine.ingest([str(SNAPSHOT)])
-        before = {q: [p.id for p in engine.search(q, limit=50)] for q in queries}
-    finally:
-        engine.close()
+    phrases = ('"quark gluon"', '"quark and gluon"', '"equation of state"', '"equation state"')
+    queries = [f"search {q}" for q in phrases]
+    url, db, before = _postgres_loaded_at_head(queries)
 
     def stored() -> list[tuple[str, str, list[int]]]:
         with db.engine.connect() as conn:

@@ -1382,57 +1382,41 @@ def test_each_phrase_counts_by_its_own_rarest_pair(store: Engine, monkeypatch: p
     assert estimated == [chosen], estimated
 
 
-@pytest.mark.parametrize("rare", [True, False])
-def test_a_walk_that_found_matches_rare_drives_instead_of_walking_every_paper(
-    store: Engine, monkeypatch: pytest.MonkeyPatch, rare: bool
+@pytest.mark.parametrize("says", [True, False])
+@pytest.mark.parametrize("rule", ["_rare_as_walked", "_walk_costs_more"])
+def test_a_walk_that_found_matches_rare_or_its_page_far_on_drives_instead_of_walking_every_paper(
+    store: Engine, monkeypatch: pytest.MonkeyPatch, rule: str, says: bool
 ) -> None:
     """PostgreSQL: after the newest papers were walked, postings the planner expects common
-    (DRIVE_BELOW or more) walked on through every paper; where the walk found matches rare
-    among the papers it read, they drive: `search Language "Gaussian Splatting"`, 6,265
-    expected and 176 in all, walked 111,000 papers, 280 ms. The answers are the same."""
+    (DRIVE_BELOW or more) walked on through every paper. They drive where the walk found the
+    candidates rare among the papers it read (`search Language "Gaussian Splatting"`, 6,265
+    expected and 176 in all, walked 111,000 papers, 280 ms), or where walking on is expected to
+    cost more than reading them (`search "across wide"` read candidates at a common pair's
+    rate and none held the phrase, then walked the million, 2.9 s warm and 42 s cold, where
+    the drive reads 5,609 postings). Each rule decides alone here, the other says no; the
+    answers are the same either way, and each is asked about a walk that read at most the
+    papers it passed and found less than a page."""
     if store.db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's walk")
     query = 'search learning "neural networks"'
     expected = [p.id for p in store.search(query, limit=6)]
     assert expected
     driven = _walk_one_paper_then_spy_on_drives(monkeypatch)
-    asked: list[tuple[int, int]] = []
+    asked: list[tuple[Any, ...]] = []
 
     def rare_as_walked(_session: Any, _spec: Any, _words: Any, read: int, walked: int) -> bool:
-        asked.append((read, walked))
-        return rare
-
-    monkeypatch.setattr(search_module, "_rare_as_walked", rare_as_walked)
-    assert [p.id for p in store.search(query, limit=6)] == expected
-    assert bool(driven) == rare
-    assert asked and all(read <= walked for read, walked in asked)
-
-
-@pytest.mark.parametrize("dearer", [True, False])
-def test_a_walk_whose_page_is_far_on_drives_instead_of_walking_every_paper(
-    store: Engine, monkeypatch: pytest.MonkeyPatch, dearer: bool
-) -> None:
-    """PostgreSQL: postings common as walked (not rare) still drive when walking on is
-    expected to cost more than reading them: `search "across wide"` read candidates at a
-    common pair's rate and none held the phrase, then walked the million (2.9 s warm, 42 s
-    cold) where the drive reads 5,609 postings. The answers are the same either way."""
-    if store.db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's walk")
-    query = 'search learning "neural networks"'
-    expected = [p.id for p in store.search(query, limit=6)]
-    assert expected
-    driven = _walk_one_paper_then_spy_on_drives(monkeypatch)
-    monkeypatch.setattr(search_module, "_rare_as_walked", lambda *_args: False)
-    asked: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        asked.append((read, walked, 0, 1))
+        return says if rule == "_rare_as_walked" else False
 
     def walk_costs_more(_session: Any, _spec: Any, _least: int, walk: Any, page: Any) -> bool:
-        asked.append((walk, page))
-        return dearer
+        asked.append((*walk, *page))
+        return says if rule == "_walk_costs_more" else False
 
+    monkeypatch.setattr(search_module, "_rare_as_walked", rare_as_walked)
     monkeypatch.setattr(search_module, "_walk_costs_more", walk_costs_more)
     assert [p.id for p in store.search(query, limit=6)] == expected
-    assert bool(driven) == dearer
-    assert asked and all(read <= walked and found < want for (read, walked), (found, want) in asked)
+    assert bool(driven) == says
+    assert asked and all(read <= walked and found < want for read, walked, found, want in asked)
 
 
 def test_walking_on_costs_by_the_rate_the_walk_found_matches_and_the_drive_by_every_posting(
