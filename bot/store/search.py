@@ -525,7 +525,7 @@ def _postgres_text_filter(
         else:
             required += keys
     required_pairs = [pair for keys in phrases for pair in keys]
-    unwanted: list[ColumnElement[bool]] = []  # exact exclusions, tested by the row's arrays
+    unwanted: list[int] = []  # excluded words' keys, tested on the row's own array
     unwanted_text: list[str] = []
     # Every match holds each wanted word's key and each word of a wanted phrase.
     held = {k for term in positive for k in lexemes.words(term) if k != lexemes.STOP}
@@ -536,7 +536,7 @@ def _postgres_text_filter(
         if kind == "word" and keys[0] in held:
             nothing = True
         elif kind == "word":
-            unwanted.append(func.arraycontains(terms, _key_array(keys), type_=Boolean))
+            unwanted += keys
         elif kind == "phrase":
             unwanted_text.append(term)
     cats = _key_array(lexemes.key_of(category_token(c)) for c in categories)
@@ -555,12 +555,16 @@ def _postgres_text_filter(
     indexed += [terms.op("@>")(_key_array(required))] if required else []
     indexed += [pairs.op("@>")(_key_array(required_pairs))] if required_pairs else []
     indexed += [terms.op("&&")(cats)] if categories else []
-    row_tests = [~u for u in unwanted]  # what the drive tests on each candidate's row
+    # What the drive tests on each candidate's row: one overlap of every excluded word, not a
+    # test a word. PostgreSQL takes each such test for a third of the rows, so twenty of them
+    # made it expect next to no match, and it planned the walk as if reading every paper were
+    # cheaper than stopping at a page: `search model -w1 … -w20` 12.9 s, with 60 words 26 s.
+    row_tests = [~func.arrayoverlap(terms, _key_array(unwanted), type_=Boolean)] if unwanted else []
     probes: list[ColumnElement[bool]] = [false()] if nothing else []
     probes += [func.arraycontains(terms, _key_array(required), type_=Boolean)] if required else []
     probes += [func.arraycontains(pairs, _key_array(required_pairs), type_=Boolean)] if required_pairs else []
     probes += [func.arrayoverlap(terms, cats, type_=Boolean)] if categories else []
-    probes += [~u for u in unwanted]
+    probes += row_tests
 
     held_by = [lexemes.phrase_test(t) for t in checked]
     unwanted_by = [lexemes.phrase_test(t) for t in unwanted_text]
