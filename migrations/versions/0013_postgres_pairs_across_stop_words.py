@@ -18,10 +18,13 @@ Every stored paper's pairs are computed again here, from its title and abstract,
 with the search index dropped meanwhile and built once after (as a bulk load does): 831 s at
 a million papers on a 2-core machine (~12 minutes of row updates, then the build), and every
 row rewritten leaves a dead one for autovacuum (`VACUUM ANALYZE papers` by hand: 2 minutes).
-SQLite keeps FTS5, whose phrases have positions: nothing changes there.
+Stop every process of the older code first: one still running would store pairs the new
+phrases do not ask for. SQLite keeps FTS5, whose phrases have positions: nothing changes there.
 """
 
 from __future__ import annotations
+
+import itertools
 
 from alembic import op
 
@@ -35,8 +38,6 @@ INDEX = "CREATE INDEX ix_papers_search ON papers USING gin (search_terms, search
 
 
 def _repair_pairs(upgrade: bool = True) -> None:
-    import itertools
-
     from bot.store import lexemes  # the keys as the store computes them
 
     conn = op.get_bind()
