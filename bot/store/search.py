@@ -792,14 +792,14 @@ def _postgres_page(
         if len(found) >= want or _holds_at_most(session, spec, further):
             return found
         walked = further
-    if driver is None or (
-        least >= DRIVE_BELOW
-        and not _countable(session, filters[driver])
-        and not _rare_as_walked(session, spec, words, tally.read, walked)
-        and not _walk_costs_more(session, spec, least, (tally.read, walked), (len(found), want))
-    ):
-        return _run(session, _query(session, spec, filters, None), spec, filters, want, walking=True)
-    return _run(session, _query(session, spec, filters, driver), spec, filters, want)
+    if driver is not None and (least < DRIVE_BELOW or _countable(session, filters[driver])):
+        return _run(session, _query(session, spec, filters, driver), spec, filters, want)
+    if driver is not None:
+        papers = _papers_in_scope(session, spec)  # one estimate for both rules
+        walk_costs_more = _walk_costs_more(least, (tally.read, walked), (len(found), want), papers)
+        if walk_costs_more or _rare_as_walked(session, spec, words, tally.read, walked, papers):
+            return _run(session, _query(session, spec, filters, driver), spec, filters, want)
+    return _run(session, _query(session, spec, filters, None), spec, filters, want, walking=True)
 
 
 def _papers_in_scope(session: Session, spec: SearchSpec) -> int:
@@ -807,21 +807,19 @@ def _papers_in_scope(session: Session, spec: SearchSpec) -> int:
     return _planned_rows(session, select(PaperRow.pk).where(PaperRow.linked_to.is_(None), *_scope(spec)))
 
 
-def _walk_costs_more(
-    session: Session, spec: SearchSpec, least: int, walk: tuple[int, int], page: tuple[int, int]
-) -> bool:
+def _walk_costs_more(least: int, walk: tuple[int, int], page: tuple[int, int], papers: int) -> bool:
     """PostgreSQL: whether walking on costs more than the drive, after a walk of the newest
     papers (`walk`: the candidates it read, the papers it passed) found part of a page (`page`:
-    the matches, the page's size). The drive reads every posting, each PG_DRIVEN_PER_WALKED
-    walked papers' worth (a heap page not the walk's, the rows sorted); the walk goes on as
-    far as the rate it found matches at says the page is, and with none found, through every
-    paper left. Candidates that names or phrases turn away make such walks: before a pair
-    across stop words had a key of its own (migration 0013), `search "across wide"` read
-    candidates at a common list's rate (5,609 papers hold `across a wide`), so not rare, none
-    held the phrase, and the walk went through the million, 2.9 s warm and 42 s cold, where
-    the drive read the 5,609 postings in 440 ms."""
+    the matches, the page's size), of the `papers` the query's dates hold. The drive reads
+    every posting, each PG_DRIVEN_PER_WALKED walked papers' worth (a heap page not the walk's,
+    the rows sorted); the walk goes on as far as the rate it found matches at says the page
+    is, and with none found, through every paper left. Candidates that names or phrases turn
+    away make such walks: before a pair across stop words had a key of its own (migration
+    0013), `search "across wide"` read candidates at a common list's rate (5,609 papers hold
+    `across a wide`), so not rare, none held the phrase, and the walk went through the
+    million, 2.9 s warm and 42 s cold, where the drive read the 5,609 postings in 440 ms."""
     (read, walked), (found, want) = walk, page
-    left = _papers_in_scope(session, spec) - walked
+    left = papers - walked
     if left <= 0 or walked <= 0:
         return False
     onward = left if not found else min(left, math.ceil((want - found) * walked / found))
@@ -829,10 +827,13 @@ def _walk_costs_more(
     return postings * PG_DRIVEN_PER_WALKED < onward
 
 
-def _rare_as_walked(session: Session, spec: SearchSpec, words: Sequence[str], read: int, walked: int) -> bool:
+def _rare_as_walked(
+    session: Session, spec: SearchSpec, words: Sequence[str], read: int, walked: int, papers: int
+) -> bool:
     """PostgreSQL: whether the newest `walked` papers, where the walk read `read` candidates
     (every one its statement found: the names and phrases checked them after), say that the
-    drive would read fewer than DRIVE_BELOW in all (at their rate, counting one more). The
+    drive would read fewer than DRIVE_BELOW among the `papers` the query's dates hold (at
+    their rate, counting one more). The
     planner's estimate of lists together takes them as independent, and is often far too
     high: `search Language "Gaussian Splatting"`, 6,265 expected, 176 in all, walked 111,000
     papers for a page, 283 ms, where driving reads the 176; `search "Mathematical Reasoning"
@@ -842,7 +843,6 @@ def _rare_as_walked(session: Session, spec: SearchSpec, words: Sequence[str], re
     papers walked are counted again without the excluded words (`search Language "Gaussian
     Splatting" -rendering`: the walk passed 111,000 papers, 283 ms), only as far as the most
     that still count as rare (a common list's walk is long, and its candidates soon too many)."""
-    papers = _papers_in_scope(session, spec)
     most = -(-DRIVE_BELOW * walked // papers) - 1 if papers else walked  # rare: read + 1 < this + 1
     if read >= most:
         return False

@@ -1423,11 +1423,11 @@ def test_a_walk_that_found_matches_rare_or_its_page_far_on_drives_instead_of_wal
     driven = _walk_one_paper_then_spy_on_drives(monkeypatch)
     asked: list[tuple[Any, ...]] = []
 
-    def rare_as_walked(_session: Any, _spec: Any, _words: Any, read: int, walked: int) -> bool:
+    def rare_as_walked(_session: Any, _spec: Any, _words: Any, read: int, walked: int, _papers: int) -> bool:
         asked.append((read, walked, 0, 1))
         return says if rule == "_rare_as_walked" else False
 
-    def walk_costs_more(_session: Any, _spec: Any, _least: int, walk: Any, page: Any) -> bool:
+    def walk_costs_more(_least: int, walk: Any, page: Any, _papers: int) -> bool:
         asked.append((*walk, *page))
         return says if rule == "_walk_costs_more" else False
 
@@ -1448,7 +1448,12 @@ def test_walking_on_costs_by_the_rate_the_walk_found_matches_and_the_drive_by_ev
         pytest.skip("PostgreSQL's walk")
     monkeypatch.setattr(search_module, "_planned_rows", lambda _session, _query: 10_000)
     monkeypatch.setattr(search_module, "PG_DRIVEN_PER_WALKED", 10)
-    dearer = search_module._walk_costs_more
+
+    def dearer(session: Any, spec: SearchSpec, least: int, walk: Any, page: Any) -> bool:
+        return search_module._walk_costs_more(
+            least, walk, page, search_module._papers_in_scope(session, spec)
+        )
+
     with store.db.reading() as session:
         spec = SearchSpec()
         assert dearer(session, spec, 899, (0, 1_000), (0, 6))  # 8,990 read against 9,000 walked
@@ -1492,7 +1497,11 @@ def test_matches_are_rare_as_walked_by_their_rate_among_the_papers_walked(
 
     monkeypatch.setattr(search_module, "_planned_rows", planner)
     monkeypatch.setattr(search_module, "DRIVE_BELOW", 100)
-    rare = search_module._rare_as_walked
+
+    def rare(session: Any, spec: SearchSpec, words: list[str], read: int, walked: int) -> bool:
+        papers = search_module._papers_in_scope(session, spec)  # as _postgres_page asks it
+        return search_module._rare_as_walked(session, spec, words, read, walked, papers)
+
     with store.db.reading() as session:
         assert rare(session, SearchSpec(), [], 0, 101)  # ~99 in all: fewer than 100
         assert not rare(session, SearchSpec(), [], 0, 100)  # ~100
