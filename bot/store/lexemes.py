@@ -39,7 +39,7 @@ import string
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import cast
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -118,10 +118,16 @@ def pair_keys(sequence: Sequence[int]) -> list[int]:
     """The keys of the pairs of consecutive words of a word sequence, stop words skipped (and
     counted: a pair across one has a key of its own, PAIR_GAPS)."""
     kept = [(i, k) for i, k in enumerate(sequence) if k != STOP]
-    return [
-        (min(j - i - 1, PAIR_GAPS) << 60) | ((a >> 33) << 30) | (b >> 33)
-        for (i, a), (j, b) in itertools.pairwise(kept)
-    ]
+    return [_pair(a, b, min(j - i - 1, PAIR_GAPS)) for (i, a), (j, b) in itertools.pairwise(kept)]
+
+
+_Key = TypeVar("_Key", int, "npt.NDArray[np.int64]")
+
+
+def _pair(first: _Key, second: _Key, gap: _Key) -> _Key:
+    """A pair's key, of plain ints or, element by element, of key arrays (document_keys): its
+    gap (0 to PAIR_GAPS) in bits 60-61, each word's top 30 bits below."""
+    return (gap << 60) | ((first >> 33) << 30) | (second >> 33)
 
 
 Keys = npt.NDArray[np.int64]
@@ -143,8 +149,8 @@ def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[Keys
     sequence = sequence[places]
     terms = _distinct(np.concatenate([sequence[sequence != _EDGE], extra_keys]))
     both = (sequence[:-1] != _EDGE) & (sequence[1:] != _EDGE)
-    gaps = np.minimum(np.diff(places) - 1, PAIR_GAPS) << 60  # the stop words between, as pair_keys
-    pairs = _distinct((gaps | ((sequence[:-1] >> 33) << 30) | (sequence[1:] >> 33))[both])
+    gaps = np.minimum(np.diff(places) - 1, PAIR_GAPS)  # the stop words between each two
+    pairs = _distinct(_pair(sequence[:-1], sequence[1:], gaps)[both])
     return terms, pairs
 
 
