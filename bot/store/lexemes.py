@@ -121,16 +121,18 @@ def pair_keys(sequence: Sequence[int]) -> list[int]:
     return [_pair(a, b, min(j - i - 1, PAIR_GAPS)) for (i, a), (j, b) in itertools.pairwise(kept)]
 
 
-_Key = TypeVar("_Key", int, "npt.NDArray[np.int64]")
+Keys = npt.NDArray[np.int64]
+_Key = TypeVar("_Key", int, Keys)
+# The gap of two words (0 to PAIR_GAPS stop words) by the distance of their places, clipped:
+# one lookup where a subtraction and a minimum cost ~1 µs more (and np.diff ~1.6 µs more
+# than subtracting the slices).
+_GAPS = np.array([0, *range(PAIR_GAPS + 1)], dtype=np.int64)
 
 
 def _pair(first: _Key, second: _Key, gap: _Key) -> _Key:
     """A pair's key, of plain ints or, element by element, of key arrays (document_keys): its
     gap (0 to PAIR_GAPS) in bits 60-61, each word's top 30 bits below."""
     return (gap << 60) | ((first >> 33) << 30) | (second >> 33)
-
-
-Keys = npt.NDArray[np.int64]
 
 
 def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[Keys, Keys]:
@@ -149,7 +151,7 @@ def document_keys(texts: Iterable[str], extra: Sequence[int] = ()) -> tuple[Keys
     sequence = sequence[places]
     terms = _distinct(np.concatenate([sequence[sequence != _EDGE], extra_keys]))
     both = (sequence[:-1] != _EDGE) & (sequence[1:] != _EDGE)
-    gaps = np.minimum(np.diff(places) - 1, PAIR_GAPS)  # the stop words between each two
+    gaps = _GAPS.take(places[1:] - places[:-1], mode="clip")  # the stop words between each two
     pairs = _distinct(_pair(sequence[:-1], sequence[1:], gaps)[both])
     return terms, pairs
 
